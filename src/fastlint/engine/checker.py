@@ -1,0 +1,308 @@
+"""Checking one file: prefilter, one parse, one walk for all rules, then positions and fixes."""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Sequence
+from typing import Any, Callable, Optional
+
+import libcst as cst
+
+from fastlint.engine.context import FileContext, PendingFinding
+from fastlint.engine.findings import Edit, Finding, Fix, Severity
+from fastlint.engine.positions import Positions
+from fastlint.engine.project import ProjectIndex
+from fastlint.engine.rule import NodeEdit, Rule, TextEdit
+from fastlint.engine.source import SourceFile
+from fastlint.engine.suppression import is_suppressed, skips_file
+from fastlint.engine.walk import walk
+
+PARSE_ERROR_CODE = "FL000"
+PARSE_ERROR_NAME = "parse-error"
+
+_HANDLERS: dict[type[Rule], tuple[dict[str, str], dict[str, str]]] = {}
+
+
+def _handler_names(rule_type: type[Rule]) -> tuple[dict[str, str], dict[str, str]]:
+    """visit_/leave_ methods of a rule class, keyed by LibCST node class name."""
+    found = _HANDLERS.get(rule_type)
+    if found is None:
+        visits: dict[str, str] = {}
+        leaves: dict[str, str] = {}
+        for attr in dir(rule_type):
+            if attr.startswith("visit_"):
+                visits[attr[6:]] = attr
+            elif attr.startswith("leave_"):
+                leaves[attr[6:]] = attr
+        for name in (*visits, *leaves):
+            if not isinstance(getattr(cst, name, None), type):
+                raise TypeError(f"{rule_type.__name__}: no LibCST node type named {name}")
+        found = (visits, leaves)
+        _HANDLERS[rule_type] = found
+    return found
+
+
+def parse_error(source: SourceFile, line: int, column: int, message: str) -> Finding:
+    return Finding(
+        path=source.display_path,
+        line=line,
+        column=column,
+        end_line=line,
+        end_column=column,
+        code=PARSE_ERROR_CODE,
+        rule=PARSE_ERROR_NAME,
+        severity=Severity.ERROR,
+        message=message,
+    )
+
+
+def parse_module(source: SourceFile) -> cst.Module | Finding:
+    """Parse with LibCST, or return the FL000 finding that says why it could not."""
+    try:
+        return cst.parse_module(source.text)
+    except cst.ParserSyntaxError as exc:
+        return _syntax_error(source, str(exc.message))
+    except RecursionError:
+        return parse_error(source, 1, 1, "cannot parse: the code is nested too deeply")
+    except Exception as exc:  # LibCST's native parser raises a few others on odd input
+        return parse_error(source, 1, 1, f"cannot parse: {type(exc).__name__}: {exc}")
+
+
+_LIBCST_LOCATION = re.compile(r"error at (\d+):(\d+): ")
+
+
+def _syntax_error(source: SourceFile, libcst_message: str) -> Finding:
+    """FL000 located and worded as Python's own parser would, when it also rejects the code.
+
+    LibCST's errors carry the position only inside the message, and say less.
+    """
+    try:
+        ast.parse(source.text)
+    except SyntaxError as exc:
+        line = exc.lineno or 1
+        column = exc.offset or 1
+        return parse_error(source, line, column, f"SyntaxError: {exc.msg}")
+    except (ValueError, MemoryError, RecursionError):
+        pass
+    match = _LIBCST_LOCATION.search(libcst_message)
+    line, column = (int(match.group(1)), int(match.group(2)) + 1) if match else (1, 1)
+    detail = _LIBCST_LOCATION.sub("", libcst_message).strip() or "invalid syntax"
+    return parse_error(source, line, column, f"SyntaxError: {detail}")
+
+
+def applicable_rules(rules: Sequence[type[Rule]], text: str, kind: str) -> list[type[Rule]]:
+    """Rules that could fire on this text: the byte-level prefilter."""
+    chosen = []
+    for rule in rules:
+        if kind not in rule.file_kinds:
+            continue
+        if rule.triggers and not any(trigger in text for trigger in rule.triggers):
+            continue
+        chosen.append(rule)
+    return chosen
+
+
+_SCOPE_TYPES = (cst.FunctionDef, cst.ClassDef, cst.Lambda)
+
+
+def _run_walk(module: cst.Module, context: FileContext, rules: list[Rule]) -> None:
+    visit: dict[type[cst.CSTNode], list[Callable[[Any], Any]]] = {}
+    leave: dict[type[cst.CSTNode], list[Callable[[Any], Any]]] = {}
+    for rule in rules:
+        visits, leaves = _handler_names(type(rule))
+        for node_name, attr in visits.items():
+            visit.setdefault(getattr(cst, node_name), []).append(getattr(rule, attr))
+        for node_name, attr in leaves.items():
+            leave.setdefault(getattr(cst, node_name), []).append(getattr(rule, attr))
+    ancestors = context.ancestors
+    # Bodies of functions, classes and lambdas open a scope; decorators, defaults and bases
+    # are evaluated in the enclosing one.
+    scope_bodies: dict[int, cst.CSTNode] = {}
+
+    def on_enter(node: cst.CSTNode) -> bool:
+        ancestors.append(node)
+        if isinstance(node, _SCOPE_TYPES):
+            scope_bodies[id(node.body)] = node
+        elif id(node) in scope_bodies:
+            context.enter_scope(scope_bodies[id(node)])  # type: ignore[arg-type]
+        handlers = visit.get(type(node))
+        if handlers:
+            for handler in handlers:
+                handler(node)
+        return True
+
+    def on_leave(node: cst.CSTNode) -> None:
+        handlers = leave.get(type(node))
+        if handlers:
+            for handler in handlers:
+                handler(node)
+        if id(node) in scope_bodies:
+            del scope_bodies[id(node)]
+            context.leave_scope()
+        ancestors.pop()
+
+    walk(module, on_enter, on_leave)
+
+
+def _indent_of_line(source: SourceFile, line: int) -> str:
+    text = source.line_text(line)
+    return text[: len(text) - len(text.lstrip(" \t"))]
+
+
+def _newline(source: SourceFile) -> str:
+    match = re.search(r"\r\n?|\n", source.text)
+    return match.group(0) if match else "\n"
+
+
+class _Materializer:
+    """Turns pending findings into Findings with positions, fixes and context."""
+
+    def __init__(self, source: SourceFile, module: Optional[cst.Module]) -> None:
+        self.source = source
+        self.module = module
+        self._positions: Optional[Positions] = None
+
+    @property
+    def positions(self) -> Positions:
+        if self._positions is None:
+            assert self.module is not None
+            self._positions = Positions(self.module)
+        return self._positions
+
+    def offset(self, point: tuple[int, int]) -> int:
+        return self.source.offset(point[0], point[1] + 1)
+
+    def node_offsets(self, node: cst.CSTNode) -> tuple[int, int]:
+        start, end = self.positions.range(node)
+        return self.offset(start), self.offset(end)
+
+    def render(self, content: str | cst.CSTNode, line: int) -> str:
+        if isinstance(content, cst.CSTNode):
+            assert self.module is not None
+            content = self.module.code_for_node(content)
+            if isinstance(content, str) and "\n" in content:
+                indent = _indent_of_line(self.source, line)
+                lines = content.split("\n")
+                content = "\n".join(
+                    [lines[0]] + [indent + ln if ln.strip() else ln for ln in lines[1:]]
+                )
+        newline = _newline(self.source)
+        return content.replace("\n", newline) if newline != "\n" else content
+
+    def _whole_lines(self, start: int, end: int) -> tuple[int, int]:
+        text = self.source.text
+        line_start = text.rfind("\n", 0, start) + 1
+        if text[line_start:start].strip() == "":
+            start = line_start
+        if end > 0 and text[end - 1] != "\n":
+            newline_at = text.find("\n", end)
+            rest = text[end:newline_at] if newline_at != -1 else text[end:]
+            if rest.strip() == "" or rest.lstrip().startswith("#"):
+                end = newline_at + 1 if newline_at != -1 else len(text)
+        return start, end
+
+    def edit(self, edit: NodeEdit | TextEdit) -> tuple[int, int, str]:
+        if isinstance(edit, TextEdit):
+            return edit.start, edit.end, edit.content
+        node = edit.node
+        start, end = self.node_offsets(node)
+        line = self.source.position(start)[0]
+        if edit.kind == "replace":
+            return start, end, self.render(edit.content, line)
+        if edit.kind == "insert_before":
+            return start, start, self.render(edit.content, line)
+        if edit.kind == "insert_after":
+            return end, end, self.render(edit.content, line)
+        if edit.kind == "remove_lines":
+            decorators = getattr(node, "decorators", ())
+            if decorators:
+                start = self.node_offsets(decorators[0])[0]
+            return (*self._whole_lines(start, end), "")
+        raise ValueError(f"unknown edit kind {edit.kind}")
+
+    def finding(self, pending: PendingFinding) -> Finding:
+        rule = pending.rule
+        if pending.node is not None:
+            start, _ = self.node_offsets(pending.node)
+            _, end = self.node_offsets(pending.end_node or pending.node)
+            assert self.module is not None
+            snippet = " ".join(self.module.code_for_node(pending.node).split())
+        else:
+            start, end = pending.start, pending.end
+            snippet = " ".join(self.source.text[start:end].split())
+        line, column = self.source.position(start)
+        end_line, end_column = self.source.position(end)
+        fix: Optional[Fix] = None
+        if pending.fix is not None:
+            edits = []
+            for raw in pending.fix.edits:
+                edit_start, edit_end, content = self.edit(raw)
+                sl, sc = self.source.position(edit_start)
+                el, ec = self.source.position(edit_end)
+                edits.append(Edit(sl, sc, el, ec, content))
+            edits.sort(key=lambda e: (e.line, e.column, e.end_line, e.end_column))
+            fix = Fix(
+                pending.fix.applicability, pending.fix.message, tuple(edits), pending.fix.imports
+            )
+        return Finding(
+            path=self.source.display_path,
+            line=line,
+            column=column,
+            end_line=end_line,
+            end_column=end_column,
+            code=rule.code,
+            rule=rule.name,
+            severity=rule.severity,
+            message=pending.message,
+            fix=fix,
+            context=pending.scope_qualname,
+            snippet=snippet,
+        )
+
+
+def check_source(
+    source: SourceFile,
+    rules: Sequence[type[Rule]],
+    project: ProjectIndex,
+    options: dict[str, Any],
+    *,
+    kind: str = "python",
+    module_name: str = "",
+    is_package: bool = False,
+    must_parse: bool = False,
+) -> list[Finding]:
+    """All unsuppressed findings of the given rules in one file, sorted.
+
+    A file no rule could fire on is not parsed, unless `must_parse` (Python's own parser
+    rejected it, so LibCST decides whether it is a parse error).
+    """
+    if skips_file(source.text):
+        return []
+    active = applicable_rules(rules, source.text, kind)
+    if not active and not must_parse:
+        return []
+    module: Optional[cst.Module] = None
+    if kind == "python":
+        parsed = parse_module(source)
+        if isinstance(parsed, Finding):
+            return [parsed]
+        module = parsed
+    context = FileContext(source, module, project, options, module_name, is_package, kind)
+    instances = [rule_type(context) for rule_type in active]
+    for rule in instances:
+        rule.begin_file()
+    if module is not None:
+        _run_walk(module, context, instances)
+    else:
+        for rule in instances:
+            rule.check_text()
+    for rule in instances:
+        rule.end_file()
+    if not context.pending:
+        return []
+    materializer = _Materializer(source, module)
+    findings = [materializer.finding(p) for p in context.pending]
+    findings = [f for f in findings if not is_suppressed(f, source)]
+    findings.sort(key=lambda f: f.sort_key)
+    return findings

@@ -1,0 +1,147 @@
+"""The rule API: a rule is one small class with its documentation and examples beside it.
+
+A rule declares `visit_<NodeType>` / `leave_<NodeType>` methods (LibCST node class names); one walk
+of each file calls every enabled rule's handlers. Rules report through `self.report` and never
+print. Rules that read deployment files instead implement `check_text`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar, Optional, Union
+
+import libcst as cst
+
+from fastlint.engine.findings import Applicability, Severity
+
+if TYPE_CHECKING:
+    from fastlint.engine.context import FileContext
+
+
+@dataclass(frozen=True)
+class NodeEdit:
+    """An edit expressed on the tree; the engine turns it into text positions.
+
+    kind: "replace" (node → content), "insert_before", "insert_after", "remove_lines"
+    (the node's whole lines, with the decorators, comments and blank lines it owns).
+    """
+
+    kind: str
+    node: cst.CSTNode
+    content: Union[str, cst.CSTNode] = ""
+
+
+@dataclass(frozen=True)
+class TextEdit:
+    """An edit on the file's text, by offsets (for non-Python files and whole-line work)."""
+
+    start: int
+    end: int
+    content: str
+
+
+AnyEdit = Union[NodeEdit, TextEdit]
+
+
+@dataclass(frozen=True)
+class PendingFix:
+    applicability: Applicability
+    message: str
+    edits: tuple[AnyEdit, ...]
+    imports: tuple[tuple[str, Optional[str]], ...] = ()
+
+
+def replace(node: cst.CSTNode, content: Union[str, cst.CSTNode]) -> NodeEdit:
+    return NodeEdit("replace", node, content)
+
+
+def insert_before(node: cst.CSTNode, content: str) -> NodeEdit:
+    return NodeEdit("insert_before", node, content)
+
+
+def insert_after(node: cst.CSTNode, content: str) -> NodeEdit:
+    return NodeEdit("insert_after", node, content)
+
+
+def remove_lines(node: cst.CSTNode) -> NodeEdit:
+    return NodeEdit("remove_lines", node)
+
+
+@dataclass(frozen=True)
+class Example:
+    """An invalid example, with the code `--fix` should make of it when the rule has a fix."""
+
+    code: str
+    fixed: Optional[str] = None
+    # Extra files of the project the example needs, by relative path.
+    files: dict[str, str] = field(default_factory=dict)
+    options: dict[str, Any] = field(default_factory=dict)
+    filename: str = "example.py"
+
+
+class Rule:
+    """Base class of all rules. Subclasses set the class attributes and define handlers."""
+
+    code: ClassVar[str]
+    name: ClassVar[str]
+    severity: ClassVar[Severity] = Severity.WARNING
+    summary: ClassVar[str]  # one line: what the rule finds
+    # Markdown sections, as in ruff's documentation: "## What it does", "## Why is this bad?",
+    # "## Example", "## Use instead", "## Fix safety", "## References".
+    docs: ClassVar[str]
+    fix: ClassVar[Optional[Applicability]] = None  # the best fix the rule offers, if any
+    tags: ClassVar[tuple[str, ...]] = ()
+    security: ClassVar[bool] = False
+    # Which files the rule reads: "python", "dockerfile", "procfile", "compose", "production".
+    file_kinds: ClassVar[frozenset[str]] = frozenset({"python"})
+    # A file is parsed for this rule only if its text contains one of these (empty: always).
+    triggers: ClassVar[tuple[str, ...]] = ()
+    valid: ClassVar[Sequence[Union[str, Example]]] = ()
+    invalid: ClassVar[Sequence[Union[str, Example]]] = ()
+
+    def __init__(self, context: FileContext) -> None:
+        self.context = context
+
+    @property
+    def options(self) -> dict[str, Any]:
+        return self.context.options
+
+    def report(
+        self,
+        node: cst.CSTNode,
+        message: str,
+        *,
+        fix: Optional[PendingFix] = None,
+        end_node: Optional[cst.CSTNode] = None,
+    ) -> None:
+        self.context.add_finding(self, node, message, fix, end_node)
+
+    def report_at(
+        self,
+        start: int,
+        end: int,
+        message: str,
+        *,
+        fix: Optional[PendingFix] = None,
+    ) -> None:
+        """Report a text range by offsets (non-Python files)."""
+        self.context.add_text_finding(self, start, end, message, fix)
+
+    def make_fix(
+        self,
+        message: str,
+        *edits: AnyEdit,
+        applicability: Applicability = Applicability.SAFE,
+        imports: Sequence[tuple[str, Optional[str]]] = (),
+    ) -> PendingFix:
+        return PendingFix(applicability, message, tuple(edits), tuple(imports))
+
+    def begin_file(self) -> None:
+        """Called before the walk of each file."""
+
+    def end_file(self) -> None:
+        """Called after the walk of each file."""
+
+    def check_text(self) -> None:
+        """For rules that read non-Python files: look at `self.context.source.text`."""

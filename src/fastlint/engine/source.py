@@ -1,0 +1,130 @@
+"""Reading source files: encoding, BOM, binary detection, and line/column arithmetic."""
+
+from __future__ import annotations
+
+import codecs
+import io
+import os
+import re
+import tokenize
+from dataclasses import dataclass, field
+from typing import Optional
+
+NEWLINE_RE = re.compile(r"\r\n?|\n")
+MAX_FILE_BYTES = 20 * 1024 * 1024
+
+
+class UnreadableFile(Exception):
+    """A file that cannot be read or decoded; the message says why, for the user."""
+
+
+@dataclass
+class SourceFile:
+    path: str  # as given to the filesystem
+    display_path: str  # relative to the current directory, "/"-separated
+    text: str  # decoded, without BOM
+    encoding: str = "utf-8"
+    bom: bool = False
+    _line_starts: Optional[list[int]] = field(default=None, repr=False)
+
+    @property
+    def line_starts(self) -> list[int]:
+        if self._line_starts is None:
+            starts = [0]
+            starts.extend(m.end() for m in NEWLINE_RE.finditer(self.text))
+            self._line_starts = starts
+        return self._line_starts
+
+    def offset(self, line: int, column: int) -> int:
+        """1-based line and column to an offset into `text`."""
+        starts = self.line_starts
+        if line > len(starts):
+            return len(self.text)
+        return min(starts[line - 1] + column - 1, len(self.text))
+
+    def position(self, offset: int) -> tuple[int, int]:
+        """An offset into `text` to a 1-based line and column."""
+        starts = self.line_starts
+        lo, hi = 0, len(starts) - 1
+        while lo < hi:
+            mid = (lo + hi + 1) // 2
+            if starts[mid] <= offset:
+                lo = mid
+            else:
+                hi = mid - 1
+        return lo + 1, offset - starts[lo] + 1
+
+    def line_text(self, line: int) -> str:
+        starts = self.line_starts
+        if not 1 <= line <= len(starts):
+            return ""
+        start = starts[line - 1]
+        end = starts[line] if line < len(starts) else len(self.text)
+        return self.text[start:end].rstrip("\r\n")
+
+    def encode(self, text: str) -> bytes:
+        data = text.encode(self.encoding)
+        if self.bom:
+            data = codecs.BOM_UTF8 + data
+        return data
+
+
+def display_path(path: str) -> str:
+    try:
+        rel = os.path.relpath(path)
+    except ValueError:  # another drive on Windows
+        rel = os.path.abspath(path)
+    if rel.startswith(".." + os.sep) and os.path.isabs(path):
+        rel = path
+    return rel.replace(os.sep, "/")
+
+
+def decode_python(data: bytes) -> tuple[str, str, bool]:
+    """Decode Python source as the interpreter would: BOM, then PEP 263 cookie, then UTF-8."""
+    if b"\x00" in data:
+        raise UnreadableFile("binary file (contains NUL bytes)")
+    bom = data.startswith(codecs.BOM_UTF8)
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    except SyntaxError as exc:
+        raise UnreadableFile(f"cannot decode: {exc}") from None
+    if bom:
+        data = data[len(codecs.BOM_UTF8) :]
+        encoding = "utf-8"
+    elif encoding == "utf-8-sig":
+        encoding = "utf-8"
+    try:
+        text = data.decode(encoding)
+    except (UnicodeDecodeError, LookupError) as exc:
+        raise UnreadableFile(f"cannot decode as {encoding}: {exc}") from None
+    return text, encoding, bom
+
+
+def decode_text(data: bytes) -> tuple[str, str, bool]:
+    """Decode a non-Python text file (Dockerfile, Procfile, compose) as UTF-8."""
+    if b"\x00" in data:
+        raise UnreadableFile("binary file (contains NUL bytes)")
+    bom = data.startswith(codecs.BOM_UTF8)
+    if bom:
+        data = data[len(codecs.BOM_UTF8) :]
+    try:
+        return data.decode("utf-8"), "utf-8", bom
+    except UnicodeDecodeError as exc:
+        raise UnreadableFile(f"cannot decode as utf-8: {exc}") from None
+
+
+def read_source(path: str, *, python: bool = True) -> SourceFile:
+    try:
+        size = os.path.getsize(path)
+        if size > MAX_FILE_BYTES:
+            raise UnreadableFile(f"file is too large ({size // (1024 * 1024)} MB)")
+        with open(path, "rb") as handle:
+            data = handle.read()
+    except FileNotFoundError:
+        raise UnreadableFile("file vanished before it could be read") from None
+    except IsADirectoryError:
+        raise UnreadableFile("is a directory") from None
+    except OSError as exc:
+        raise UnreadableFile(f"cannot read: {exc.strerror or exc}") from None
+    text, encoding, bom = decode_python(data) if python else decode_text(data)
+    return SourceFile(path, display_path(path), text, encoding, bom)
