@@ -1,0 +1,54 @@
+"""Every rule's documented valid and invalid examples, checked the same way."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from fastlint.engine.rule import Rule
+from fastlint.rules import ALL_RULES
+from tests.helpers import as_example, lint_example
+
+VALID = [(rule, i) for rule in ALL_RULES for i in range(len(rule.valid))]
+INVALID = [(rule, i) for rule in ALL_RULES for i in range(len(rule.invalid))]
+
+
+def _id(case: tuple[type[Rule], int]) -> str:
+    return f"{case[0].code}-{case[1]}"
+
+
+@pytest.mark.parametrize("case", VALID, ids=[_id(c) for c in VALID])
+def test_valid_example_has_no_finding(tmp_path: Path, case: tuple[type[Rule], int]) -> None:
+    rule, index = case
+    findings, _ = lint_example(tmp_path, rule, rule.valid[index])
+    assert [f for f in findings if f.code == rule.code] == []
+
+
+@pytest.mark.parametrize("case", INVALID, ids=[_id(c) for c in INVALID])
+def test_invalid_example_is_found(tmp_path: Path, case: tuple[type[Rule], int]) -> None:
+    rule, index = case
+    example = as_example(rule.invalid[index])
+    findings, _ = lint_example(tmp_path, rule, example)
+    assert [f.code for f in findings if f.code == rule.code], findings
+    if example.fixed is not None:
+        _, fixed = lint_example(tmp_path, rule, example, fix=True)
+        assert fixed == example.fixed
+
+
+@pytest.mark.parametrize("rule", ALL_RULES, ids=[r.code for r in ALL_RULES])
+def test_rule_is_documented(rule: type[Rule]) -> None:
+    assert rule.code.startswith("FL") and len(rule.code) == 5
+    assert rule.name == rule.name.lower() and " " not in rule.name
+    assert rule.summary and len(rule.summary) <= 200
+    for section in ("## What it does", "## Why is this bad?", "## Example", "## Use instead",
+                    "## Fix safety", "## References"):
+        assert section in rule.docs, f"{rule.code} docs lack {section}"
+    assert rule.valid and rule.invalid, "each rule needs valid and invalid examples"
+
+
+def test_codes_and_names_are_unique() -> None:
+    codes = [r.code for r in ALL_RULES]
+    names = [r.name for r in ALL_RULES]
+    assert len(codes) == len(set(codes))
+    assert len(names) == len(set(names))
