@@ -82,13 +82,11 @@ def render(report: Report, *, color: bool) -> str:
 def _summary(report: Report) -> str:
     remaining = len(report.findings)
     if report.fixes_applied:
-        if remaining:
-            head = (
-                f"Found {_plural(remaining + report.fixes_applied, 'error')} "
-                f"({report.fixes_applied} fixed, {remaining} remaining)."
-            )
-        else:
-            head = f"Found {_plural(report.fixes_applied, 'error')} ({report.fixes_applied} fixed, 0 remaining)."
+        total = remaining + report.fixes_applied
+        head = (
+            f"Found {_plural(total, 'error')} "
+            f"({report.fixes_applied} fixed, {remaining} remaining)."
+        )
     elif remaining:
         head = f"Found {_plural(remaining, 'error')}."
     else:
