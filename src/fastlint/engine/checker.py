@@ -150,11 +150,6 @@ def _indent_of_line(source: SourceFile, line: int) -> str:
     return text[: len(text) - len(text.lstrip(" \t"))]
 
 
-def _newline(source: SourceFile) -> str:
-    match = re.search(r"\r\n?|\n", source.text)
-    return match.group(0) if match else "\n"
-
-
 class _Materializer:
     """Turns pending findings into Findings with positions, fixes and context."""
 
@@ -187,7 +182,7 @@ class _Materializer:
                 content = "\n".join(
                     [lines[0]] + [indent + ln if ln.strip() else ln for ln in lines[1:]]
                 )
-        newline = _newline(self.source)
+        newline = self.source.newline
         return content.replace("\n", newline) if newline != "\n" else content
 
     def _whole_lines(self, start: int, end: int) -> tuple[int, int]:

@@ -54,6 +54,8 @@ class Discovery:
     files: list[DiscoveredFile] = field(default_factory=list)
     # (path, message) for paths that could not be walked or read.
     problems: list[tuple[str, str]] = field(default_factory=list)
+    # Paths given on the command line that do not exist: reported as findings, as ruff does.
+    missing: list[str] = field(default_factory=list)
 
 
 def file_kind(name: str, relpath: str, production_globs: Sequence[str]) -> Optional[str]:
@@ -176,7 +178,7 @@ class _Walker:
 
     def given(self, path: str) -> None:
         if not os.path.lexists(path):
-            self.result.problems.append((path, "no such file or directory"))
+            self.result.missing.append(path)
         elif not os.path.exists(path):
             self.result.problems.append((path, "broken symbolic link or symlink loop"))
         elif os.path.isdir(path):

@@ -187,7 +187,7 @@ class _BindingCollector:
                 for item in node.names:
                     self.add(item.name.value, Binding("nonlocal"))
                 continue
-            stack.extend(iter_children(node))
+            stack.extend(reversed(list(iter_children(node))))  # keep source order
 
 
 class NameResolver:

@@ -156,6 +156,9 @@ def run(
         production_files=production_files,
     )
     result = RunResult(problems=list(discovery.problems))
+    for missing in discovery.missing:
+        placeholder = SourceFile(missing, display_path(missing), "")
+        result.findings.append(parse_error(placeholder, 1, 1, "no such file or directory"))
     files = discovery.files
     result.files_checked = len(files)
     python_paths = [f.path for f in files if f.kind == "python"]

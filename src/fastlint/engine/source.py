@@ -54,6 +54,11 @@ class SourceFile:
                 hi = mid - 1
         return lo + 1, offset - starts[lo] + 1
 
+    @property
+    def newline(self) -> str:
+        """The file's first line ending, used for text a fix inserts."""
+        return first_newline(self.text)
+
     def line_text(self, line: int) -> str:
         starts = self.line_starts
         if not 1 <= line <= len(starts):
@@ -67,6 +72,11 @@ class SourceFile:
         if self.bom:
             data = codecs.BOM_UTF8 + data
         return data
+
+
+def first_newline(text: str) -> str:
+    match = NEWLINE_RE.search(text)
+    return match.group(0) if match else "\n"
 
 
 def display_path(path: str) -> str:
