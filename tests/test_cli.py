@@ -164,7 +164,7 @@ def test_output_file_has_no_color(tmp_path: Path) -> None:
 def test_missing_path_is_reported_without_traceback(tmp_path: Path) -> None:
     result = fastlint("nope/", cwd=tmp_path)
     assert result.returncode == 1
-    assert "nope/:1:1: FL000 no such file or directory" in result.stdout
+    assert "nope:1:1: FL000 no such file or directory" in result.stdout
     assert "Traceback" not in result.stderr
 
 
