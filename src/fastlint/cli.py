@@ -6,9 +6,11 @@ start fast.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
-from typing import Any, Optional
+from collections.abc import Iterator
+from typing import Any, Callable, Optional
 
 import click
 
@@ -71,6 +73,10 @@ def _fail(message: str) -> None:
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when findings remain.")
 @click.option("--exit-non-zero-on-fix", is_flag=True, help="Exit 1 when any fix was applied.")
 @click.option("--statistics", is_flag=True, help="Count findings per rule.")
+@click.option("--no-cache", is_flag=True, help="Neither read nor write the cache.")
+@click.option(
+    "--cache-dir", type=click.Path(file_okay=False), help="Cache folder (default: .fastlint_cache)."
+)
 @click.option(
     "--jobs", "-j", type=click.IntRange(min=0), default=0, help="Worker processes (0: auto)."
 )
@@ -94,6 +100,8 @@ def check(
     exit_zero: bool,
     exit_non_zero_on_fix: bool,
     statistics: bool,
+    no_cache: bool,
+    cache_dir: Optional[str],
     jobs: int,
     config_file: Optional[str],
     quiet: bool,
@@ -107,53 +115,68 @@ def check(
         load_settings,
         select_rules,
     )
+    from fastlint.engine.cache import configuration_key
     from fastlint.engine.discovery import DiscoveredFile
     from fastlint.engine.runner import RunOptions, run
     from fastlint.output import Report, renderer
-    from fastlint.rules import ALL_RULES
+    from fastlint.rules import CATALOG, load_rules
 
     targets = list(paths) or ["."]
     start = targets[0] if os.path.isdir(targets[0]) else os.path.dirname(targets[0]) or "."
     try:
         settings = load_settings(config_file, start)
         where = settings.config_path or "configuration"
-        check_selectors(ALL_RULES, settings.select or [], where)
-        check_selectors(ALL_RULES, settings.ignore + settings.extend_select, where)
+        check_selectors(CATALOG, settings.select or [], where)
+        check_selectors(CATALOG, settings.ignore + settings.extend_select, where)
         for codes in settings.per_file_ignores.values():
-            check_selectors(ALL_RULES, codes, where)
+            check_selectors(CATALOG, codes, where)
         cli_select, cli_ignore, cli_extend = _split(select), _split(ignore), _split(extend_select)
-        check_selectors(ALL_RULES, cli_select + cli_ignore + cli_extend, "command line")
+        check_selectors(CATALOG, cli_select + cli_ignore + cli_extend, "command line")
     except ConfigError as exc:
         _fail(str(exc))
         return
     chosen = select_rules(
-        ALL_RULES,
+        CATALOG,
         cli_select or settings.select,
         settings.extend_select + cli_extend,
         settings.ignore + cli_ignore,
     )
     root = settings.project_root
 
-    def rules_for(file: DiscoveredFile) -> tuple[Any, ...]:
+    chosen_codes = tuple(entry.code for entry in chosen)
+
+    def rules_for(file: DiscoveredFile) -> tuple[str, ...]:
         relative = os.path.relpath(os.path.abspath(file.path), root).replace(os.sep, "/")
         off = ignored_for_path(settings, relative)
         if not off:
-            return tuple(chosen)
-        return tuple(select_rules(chosen, None, [], off))
+            return chosen_codes
+        return tuple(entry.code for entry in select_rules(chosen, None, [], off))
 
-    result = run(
-        targets,
-        project_root=root,
-        rules_for=rules_for,
-        options=settings.rule_options,
-        run_options=RunOptions(fix=fix, unsafe_fixes=unsafe_fixes, diff=diff, jobs=jobs),
-        exclude=settings.exclude + settings.extend_exclude,
-        respect_gitignore=settings.respect_gitignore,
-        production_files=settings.production_files,
+    cache_key = configuration_key((chosen_codes, settings.per_file_ignores, settings.rule_options))
+    run_options = RunOptions(
+        fix=fix,
+        unsafe_fixes=unsafe_fixes,
+        diff=diff,
+        jobs=jobs,
+        cache_dir=None if no_cache else cache_dir or os.path.join(root, ".fastlint_cache"),
+        cache_key=cache_key,
     )
+    with _progress(enabled=not quiet and output_file is None) as progress:
+        result = run(
+            targets,
+            project_root=root,
+            rules_for=rules_for,
+            load_rules=load_rules,
+            options=settings.rule_options,
+            run_options=run_options,
+            progress=progress,
+            exclude=settings.exclude + settings.extend_exclude,
+            respect_gitignore=settings.respect_gitignore,
+            production_files=settings.production_files,
+        )
     report = Report(
         findings=result.findings,
-        rules=chosen,
+        load_rules=lambda: load_rules(chosen_codes),
         version=__version__,
         files_checked=result.files_checked,
         fixes_applied=0 if diff else result.fixes_applied,
@@ -189,6 +212,24 @@ def check(
     if exit_non_zero_on_fix and result.fixes_applied:
         sys.exit(1)
     sys.exit(0 if exit_zero or remaining == 0 else 1)
+
+
+@contextlib.contextmanager
+def _progress(*, enabled: bool) -> Iterator[Optional[Callable[[int, int], None]]]:
+    """A progress bar on an interactive terminal for long runs; nothing in pipes or CI."""
+    if not enabled or not sys.stderr.isatty() or os.environ.get("CI"):
+        yield None
+        return
+    from rich.progress import Progress
+
+    with Progress(transient=True, console=None) as bar:
+        task = bar.add_task("Checking", total=None)
+
+        def update(done: int, total: int) -> None:
+            if total >= 50:
+                bar.update(task, completed=done, total=total)
+
+        yield update
 
 
 def _strip_summary(rendered: str) -> str:
@@ -241,8 +282,9 @@ def rules(output_format: str) -> None:
     """List every rule."""
     import json
 
-    from fastlint.rules import ALL_RULES
+    from fastlint.rules import all_rules
 
+    rule_types = all_rules()
     if output_format == "json":
         click.echo(
             json.dumps(
@@ -254,7 +296,7 @@ def rules(output_format: str) -> None:
                         "fix": r.fix.value if r.fix is not None else None,
                         "summary": r.summary,
                     }
-                    for r in ALL_RULES
+                    for r in rule_types
                 ],
                 indent=2,
             )
@@ -264,6 +306,6 @@ def rules(output_format: str) -> None:
     from rich.table import Table
 
     table = Table("Code", "Name", "Severity", "Fix", "Summary", box=None)
-    for r in ALL_RULES:
+    for r in rule_types:
         table.add_row(r.code, r.name, r.severity.value, r.fix.value if r.fix else "", r.summary)
     Console(soft_wrap=False).print(table)

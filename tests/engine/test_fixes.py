@@ -152,7 +152,8 @@ def test_diff_writes_nothing(tmp_path: Path) -> None:
         result = run(
             ["."],
             project_root=str(tmp_path),
-            rules_for=lambda _f: (RenameOldApi,),
+            rules_for=lambda _f: ("FL998",),
+            load_rules=lambda _codes: (RenameOldApi,),
             options={},
             run_options=RunOptions(diff=True, jobs=1),
         )

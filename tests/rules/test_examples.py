@@ -7,8 +7,10 @@ from pathlib import Path
 import pytest
 
 from fastlint.engine.rule import Rule
-from fastlint.rules import ALL_RULES
+from fastlint.rules import all_rules
 from tests.helpers import as_example, lint_example
+
+ALL_RULES = all_rules()
 
 VALID = [(rule, i) for rule in ALL_RULES for i in range(len(rule.valid))]
 INVALID = [(rule, i) for rule in ALL_RULES for i in range(len(rule.invalid))]

@@ -12,9 +12,18 @@ import os
 from dataclasses import dataclass, field
 from typing import Optional, Union
 
-from fastlint.engine.names import resolve_relative
-
 MAX_ALIAS_HOPS = 16
+
+
+def resolve_relative(package: str, level: int, module: Optional[str]) -> str:
+    """The absolute name of `from {'.' * level}{module} import ...` inside `package`."""
+    parts = package.split(".") if package else []
+    if level > 1:
+        parts = parts[: len(parts) - (level - 1)] if level - 1 <= len(parts) else []
+    base = ".".join(parts)
+    if module:
+        return f"{base}.{module}" if base else module
+    return base
 
 
 @dataclass
@@ -170,9 +179,16 @@ class _FactCollector:
         facts.assignments[target] = CallFact(callee, keywords, stmt.lineno)
 
 
-def extract_facts(path: str, source: Union[str, bytes]) -> ModuleFacts:
+def extract_facts(
+    path: str,
+    source: Union[str, bytes],
+    *,
+    name: Optional[str] = None,
+    is_package: bool = False,
+) -> ModuleFacts:
     """Facts of one module; an unparsable module gives facts with its name only."""
-    name, is_package = module_name_for(path)
+    if name is None:
+        name, is_package = module_name_for(path)
     facts = ModuleFacts(name=name, path=path, is_package=is_package)
     try:
         tree = ast.parse(source)
@@ -184,32 +200,72 @@ def extract_facts(path: str, source: Union[str, bytes]) -> ModuleFacts:
 
 
 class ProjectIndex:
-    """All modules of a run, and the questions rules ask across them."""
+    """All modules of a run, and the questions rules ask across them.
+
+    While a file is checked, the index records which modules it asked about (`track`), so the
+    cache can tell when that file's findings depend on a module that changed.
+    """
 
     def __init__(self, modules: Optional[list[ModuleFacts]] = None) -> None:
-        self.modules: dict[str, ModuleFacts] = {}
+        self._modules: dict[str, Optional[ModuleFacts]] = {}
         self._by_suffix: dict[str, list[str]] = {}
+        self.digests: dict[str, str] = {}
         self.ast_failed: set[str] = set()  # absolute paths
+        self._tracked: Optional[dict[str, Optional[str]]] = None
         for facts in modules or []:
             self.add(facts)
 
-    def add(self, facts: ModuleFacts) -> None:
+    def add_name(self, name: str, digest: str = "") -> None:
+        """Make a module known by name (its facts may follow with `add`)."""
+        if name not in self._modules:
+            self._modules[name] = None
+            parts = name.split(".")
+            for i in range(len(parts)):
+                self._by_suffix.setdefault(".".join(parts[i:]), []).append(name)
+        self.digests[name] = digest
+
+    def add(self, facts: ModuleFacts, digest: str = "") -> None:
         if facts.ast_failed:
             self.ast_failed.add(os.path.abspath(facts.path))
-        self.modules[facts.name] = facts
-        parts = facts.name.split(".")
-        for i in range(len(parts)):
-            self._by_suffix.setdefault(".".join(parts[i:]), []).append(facts.name)
+        self.add_name(facts.name, digest or self.digests.get(facts.name, ""))
+        self._modules[facts.name] = facts
 
-    def find_module(self, name: str) -> Optional[ModuleFacts]:
-        """A project module by import name; tolerates roots that are not packages (src/, app/)."""
-        found = self.modules.get(name)
-        if found is not None:
-            return found
+    # --- dependency tracking -------------------------------------------------------------
+
+    def track(self) -> None:
+        self._tracked = {}
+
+    def tracked(self) -> dict[str, Optional[str]]:
+        """Queries since `track()`, each with the module it found (None: not in the project)."""
+        found = self._tracked or {}
+        self._tracked = None
+        return found
+
+    def all_modules(self) -> list[ModuleFacts]:
+        """Every module's facts: a rule that reads them all depends on all of them."""
+        if self._tracked is not None:
+            self._tracked["*"] = None
+        return [facts for facts in self._modules.values() if facts is not None]
+
+    def whole_digest(self) -> str:
+        return repr(sorted(self.digests.items()))
+
+    # --- lookups -------------------------------------------------------------------------
+
+    def find_module_name(self, name: str) -> Optional[str]:
+        """The project module imported as `name`; tolerates roots that are not packages."""
+        if name in self._modules:
+            return name
         candidates = self._by_suffix.get(name, [])
         if len(candidates) == 1:
-            return self.modules[candidates[0]]
+            return candidates[0]
         return None
+
+    def find_module(self, name: str) -> Optional[ModuleFacts]:
+        found = self.find_module_name(name)
+        if self._tracked is not None:
+            self._tracked[name] = found
+        return self._modules.get(found) if found is not None else None
 
     def _split(self, qualified: str) -> Optional[tuple[ModuleFacts, str]]:
         """Split `pkg.mod.attr.rest` into the longest project module and the rest."""

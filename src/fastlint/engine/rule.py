@@ -11,11 +11,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Optional, Union
 
-import libcst as cst
-
 from fastlint.engine.findings import Applicability, Severity
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # LibCST is imported only when a file is parsed: cached runs never need it.
+    import libcst as cst
+
     from fastlint.engine.context import FileContext
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import hashlib
 import io
 import os
 import re
@@ -25,6 +26,7 @@ class SourceFile:
     text: str  # decoded, without BOM
     encoding: str = "utf-8"
     bom: bool = False
+    digest: str = ""  # of the bytes on disk, for the cache
     _line_starts: Optional[list[int]] = field(default=None, repr=False)
 
     @property
@@ -137,4 +139,5 @@ def read_source(path: str, *, python: bool = True) -> SourceFile:
     except OSError as exc:
         raise UnreadableFile(f"cannot read: {exc.strerror or exc}") from None
     text, encoding, bom = decode_python(data) if python else decode_text(data)
-    return SourceFile(path, display_path(path), text, encoding, bom)
+    digest = hashlib.blake2b(data, digest_size=16).hexdigest()
+    return SourceFile(path, display_path(path), text, encoding, bom, digest)
