@@ -66,3 +66,16 @@ def test_import_cycle_terminates(tmp_path: Path) -> None:
 def test_unparsable_module_is_marked(tmp_path: Path) -> None:
     index = build(tmp_path, {"bad.py": "def f(:\n"})
     assert str(tmp_path / "bad.py") in index.ast_failed
+
+
+def test_two_scripts_with_one_name_are_ambiguous(tmp_path: Path) -> None:
+    index = build(
+        tmp_path,
+        {
+            "a/main.py": "from fastapi import FastAPI\napp = FastAPI()\n",
+            "b/main.py": "app = object()\n",
+        },
+    )
+    assert index.find_module("main") is None
+    assert index.object_class("main.app") is None
+    assert index.facts_for_path(str(tmp_path / "b/main.py")) is not None

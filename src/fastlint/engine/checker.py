@@ -91,16 +91,21 @@ def _syntax_error(source: SourceFile, libcst_message: str) -> Finding:
     return parse_error(source, line, column, f"SyntaxError: {detail}")
 
 
-def applicable_rules(rules: Sequence[type[Rule]], text: str, kind: str) -> list[type[Rule]]:
-    """Rules that could fire on this text: the byte-level prefilter."""
-    chosen = []
-    for rule in rules:
-        if kind not in rule.file_kinds:
-            continue
-        if rule.triggers and not any(trigger in text for trigger in rule.triggers):
-            continue
-        chosen.append(rule)
-    return chosen
+def applicable_rules(
+    rules: Sequence[type[Rule]],
+    text: str,
+    kind: str,
+    project: ProjectIndex,
+    path: str,
+) -> list[type[Rule]]:
+    """Rules that could fire on this file, by their screens: no LibCST work for the others."""
+    candidates = [rule for rule in rules if kind in rule.file_kinds]
+    if not candidates:
+        return []
+    facts = project.facts_for_path(path) if kind == "python" else None
+    if facts is not None and facts.ast_failed:
+        facts = None
+    return [rule for rule in candidates if rule.could_fire(text, facts, project)]
 
 
 _SCOPE_TYPES = (cst.FunctionDef, cst.ClassDef, cst.Lambda)
@@ -274,7 +279,7 @@ def check_source(
     """
     if skips_file(source.text):
         return []
-    active = applicable_rules(rules, source.text, kind)
+    active = applicable_rules(rules, source.text, kind, project, source.path)
     if not active and not must_parse:
         return []
     module: Optional[cst.Module] = None

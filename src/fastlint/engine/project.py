@@ -208,6 +208,9 @@ class ProjectIndex:
 
     def __init__(self, modules: Optional[list[ModuleFacts]] = None) -> None:
         self._modules: dict[str, Optional[ModuleFacts]] = {}
+        self._paths: dict[str, str] = {}  # module name -> absolute path
+        self._by_path: dict[str, ModuleFacts] = {}
+        self._ambiguous: set[str] = set()  # names of two files (scripts outside packages)
         self._by_suffix: dict[str, list[str]] = {}
         self.digests: dict[str, str] = {}
         self.ast_failed: set[str] = set()  # absolute paths
@@ -215,8 +218,14 @@ class ProjectIndex:
         for facts in modules or []:
             self.add(facts)
 
-    def add_name(self, name: str, digest: str = "") -> None:
+    def add_name(self, name: str, digest: str = "", path: str = "") -> None:
         """Make a module known by name (its facts may follow with `add`)."""
+        path = os.path.abspath(path) if path else ""
+        known = self._paths.get(name)
+        if known is not None and path and known != path:
+            self._ambiguous.add(name)
+        elif path:
+            self._paths[name] = path
         if name not in self._modules:
             self._modules[name] = None
             parts = name.split(".")
@@ -227,8 +236,11 @@ class ProjectIndex:
     def add(self, facts: ModuleFacts, digest: str = "") -> None:
         if facts.ast_failed:
             self.ast_failed.add(os.path.abspath(facts.path))
-        self.add_name(facts.name, digest or self.digests.get(facts.name, ""))
-        self._modules[facts.name] = facts
+        path = os.path.abspath(facts.path)
+        self.add_name(facts.name, digest or self.digests.get(facts.name, ""), path)
+        self._by_path[path] = facts
+        if self._paths.get(facts.name) == path:
+            self._modules[facts.name] = facts
 
     # --- dependency tracking -------------------------------------------------------------
 
@@ -248,16 +260,25 @@ class ProjectIndex:
         return [facts for facts in self._modules.values() if facts is not None]
 
     def whole_digest(self) -> str:
-        return repr(sorted(self.digests.items()))
+        return repr((sorted(self.digests.items()), sorted(self._ambiguous)))
+
+    def facts_for_path(self, path: str) -> Optional[ModuleFacts]:
+        """The facts of one file (its own; no dependency on other modules)."""
+        return self._by_path.get(os.path.abspath(path))
 
     # --- lookups -------------------------------------------------------------------------
 
     def find_module_name(self, name: str) -> Optional[str]:
-        """The project module imported as `name`; tolerates roots that are not packages."""
+        """The project module imported as `name`; tolerates roots that are not packages.
+
+        None when no file, or more than one, could be meant.
+        """
+        if name in self._ambiguous:
+            return None
         if name in self._modules:
             return name
         candidates = self._by_suffix.get(name, [])
-        if len(candidates) == 1:
+        if len(candidates) == 1 and candidates[0] not in self._ambiguous:
             return candidates[0]
         return None
 

@@ -17,6 +17,7 @@ if TYPE_CHECKING:  # LibCST is imported only when a file is parsed: cached runs 
     import libcst as cst
 
     from fastlint.engine.context import FileContext
+    from fastlint.engine.project import ModuleFacts, ProjectIndex
 
 
 @dataclass(frozen=True)
@@ -102,6 +103,16 @@ class Rule:
 
     def __init__(self, context: FileContext) -> None:
         self.context = context
+
+    @classmethod
+    def could_fire(cls, text: str, facts: Optional[ModuleFacts], project: ProjectIndex) -> bool:
+        """The screen: could this rule report anything in this file? Checked before LibCST parses.
+
+        Must never answer no for a file that has a finding. The default looks for `triggers` in
+        the text; rules that can say more from the file's `ast` facts (None when Python's own
+        parser could not read the file) override it.
+        """
+        return not cls.triggers or any(trigger in text for trigger in cls.triggers)
 
     @property
     def options(self) -> dict[str, Any]:

@@ -326,7 +326,7 @@ def run(
     index = ProjectIndex()
     for state in states:
         if state.file.kind == "python" and state.entry is not None:
-            index.add_name(state.module[0], state.entry.facts_digest or "")
+            index.add_name(state.module[0], state.entry.facts_digest or "", state.file.path)
     unknown = [s for s in states if s.file.kind == "python" and s.entry is None]
     tasks = [(s.file.path, *s.module) for s in unknown]
     for state, (facts, digest) in zip(unknown, _map(_facts_task, tasks, jobs, {})):
