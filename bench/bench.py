@@ -88,8 +88,17 @@ def pick_file_to_touch(root: Path) -> Path:
 def bench_corpus(name: str, runs: int, jobs: Optional[int], ruff: str) -> dict[str, object]:
     root = ensure_corpus(name)
     files, lines = corpus_size(root)
-    fastlint = [sys.executable, "-m", "fastlint", "check", ".", "--exit-zero", "--quiet",
-                "--format", "json"]
+    fastlint = [
+        sys.executable,
+        "-m",
+        "fastlint",
+        "check",
+        ".",
+        "--exit-zero",
+        "--quiet",
+        "--format",
+        "json",
+    ]
     if jobs is not None:
         fastlint += ["--jobs", str(jobs)]
     ruff_cmd = [ruff, "check", ".", "--select", RUFF_SELECT, "--exit-zero", "--quiet"]
@@ -147,8 +156,12 @@ def table(rows: list[dict[str, object]]) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--corpus", action="append", choices=sorted(CORPORA),
-                        help="corpus to run (repeatable; default: %(default)s)")
+    parser.add_argument(
+        "--corpus",
+        action="append",
+        choices=sorted(CORPORA),
+        help="corpus to run (repeatable; default: %(default)s)",
+    )
     parser.add_argument("--runs", type=int, default=3, help="runs per measurement (median)")
     parser.add_argument("--jobs", type=int, default=None, help="pass --jobs to fastlint")
     parser.add_argument("--output", type=Path, help="also write the table to this file")
