@@ -10,7 +10,7 @@ import contextlib
 import os
 import sys
 from collections.abc import Iterator
-from typing import Any, Callable, Optional
+from typing import Any, Callable, NoReturn, Optional
 
 import click
 
@@ -48,7 +48,7 @@ def _use_color(choice: str, stream: Any) -> bool:
     return bool(getattr(stream, "isatty", lambda: False)())
 
 
-def _fail(message: str) -> None:
+def _fail(message: str) -> NoReturn:
     click.echo(f"fastlint: error: {message}", err=True)
     sys.exit(2)
 
@@ -83,6 +83,18 @@ def _fail(message: str) -> None:
 @click.option(
     "--config", "config_file", type=click.Path(dir_okay=False), help="Configuration file."
 )
+@click.option(
+    "--baseline",
+    "baseline_file",
+    type=click.Path(dir_okay=False),
+    help="Report only findings that are not in this baseline file.",
+)
+@click.option(
+    "--write-baseline",
+    "write_baseline_file",
+    type=click.Path(dir_okay=False),
+    help="Record the current findings in this baseline file and exit 0.",
+)
 @click.option("--quiet", "-q", is_flag=True, help="Print findings only, no summary.")
 @click.option(
     "--color", type=click.Choice(("auto", "always", "never")), default="auto", show_default=True
@@ -104,6 +116,8 @@ def check(
     cache_dir: Optional[str],
     jobs: int,
     config_file: Optional[str],
+    baseline_file: Optional[str],
+    write_baseline_file: Optional[str],
     quiet: bool,
     color: str,
 ) -> None:
@@ -174,14 +188,23 @@ def check(
             respect_gitignore=settings.respect_gitignore,
             production_files=settings.production_files,
         )
+    findings = result.findings
+    if write_baseline_file is not None:
+        _write_baseline(findings, write_baseline_file, quiet)
+    baseline_gone = 0
+    if baseline_file is None and settings.baseline is not None:
+        baseline_file = os.path.join(root, settings.baseline)
+    if baseline_file is not None:
+        findings, baseline_gone = _apply_baseline(findings, baseline_file, targets, chosen_codes)
     report = Report(
-        findings=result.findings,
+        findings=findings,
         load_rules=lambda: load_rules(chosen_codes),
         version=__version__,
         files_checked=result.files_checked,
         fixes_applied=0 if diff else result.fixes_applied,
         unsafe_fixes=unsafe_fixes,
         problems=result.problems,
+        baseline_gone=baseline_gone,
     )
     if diff:
         sys.stdout.write("".join(result.diffs))
@@ -206,7 +229,7 @@ def check(
     elif rendered:
         stream.write(rendered)
         stream.flush()
-    remaining = len(result.findings)
+    remaining = len(findings)
     if diff:
         sys.exit(1 if result.diffs and not exit_zero else (1 if remaining and not exit_zero else 0))
     if exit_non_zero_on_fix and result.fixes_applied:
@@ -230,6 +253,41 @@ def _progress(*, enabled: bool) -> Iterator[Optional[Callable[[int, int], None]]
                 bar.update(task, completed=done, total=total)
 
         yield update
+
+
+def _write_baseline(findings: Any, file: str, quiet: bool) -> None:
+    from fastlint.engine import baseline
+
+    try:
+        count = baseline.write(findings, file)
+    except OSError as exc:
+        _fail(f"cannot write baseline {file}: {exc.strerror or exc}")
+    if not quiet:
+        click.echo(f"Wrote {count} finding(s) to the baseline {file}.", err=True)
+    sys.exit(0)
+
+
+def _apply_baseline(
+    findings: Any, file: str, targets: list[str], codes_run: tuple[str, ...]
+) -> tuple[Any, int]:
+    """Findings not in the baseline, and the number of baseline entries no longer found among
+    the files and rules of this run."""
+    from fastlint.engine.baseline import Baseline, BaselineError
+    from fastlint.engine.checker import PARSE_ERROR_CODE
+
+    try:
+        loaded = Baseline.load(file)
+    except BaselineError as exc:
+        _fail(str(exc))
+    codes = {*codes_run, PARSE_ERROR_CODE}
+    roots = [os.path.abspath(target) for target in targets]
+
+    def in_scope(code: str, path: str) -> bool:
+        return code in codes and any(
+            path == root or path.startswith(root.rstrip(os.sep) + os.sep) for root in roots
+        )
+
+    return loaded.filter(findings, in_scope)
 
 
 def _strip_summary(rendered: str) -> str:

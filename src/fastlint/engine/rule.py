@@ -94,6 +94,9 @@ class Rule:
     fix: ClassVar[Optional[Applicability]] = None  # the best fix the rule offers, if any
     tags: ClassVar[tuple[str, ...]] = ()
     security: ClassVar[bool] = False
+    # How often a finding is a true positive (SARIF `precision`): "very-high", "high", "medium",
+    # "low". Code scanning hides low-precision alerts by default.
+    precision: ClassVar[str] = "high"
     # Which files the rule reads: "python", "dockerfile", "procfile", "compose", "production".
     file_kinds: ClassVar[frozenset[str]] = frozenset({"python"})
     # A file is parsed for this rule only if its text contains one of these (empty: always).

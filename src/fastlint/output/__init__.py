@@ -12,7 +12,7 @@ from fastlint.engine.findings import Applicability, Finding
 if TYPE_CHECKING:
     from fastlint.engine.rule import Rule
 
-FORMATS = ("text", "json")
+FORMATS = ("text", "json", "sarif", "github", "gitlab", "junit")
 
 
 @dataclass
