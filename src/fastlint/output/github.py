@@ -24,7 +24,11 @@ def escape_property(text: str) -> str:
 
 def command(name: str, properties: dict[str, object], message: str) -> str:
     rendered = ",".join(f"{key}={escape_property(str(value))}" for key, value in properties.items())
-    return f"::{name} {rendered}::{escape_data(message)}" if rendered else f"::{name}::{escape_data(message)}"
+    return (
+        f"::{name} {rendered}::{escape_data(message)}"
+        if rendered
+        else f"::{name}::{escape_data(message)}"
+    )
 
 
 def annotation(finding: Finding) -> str:

@@ -58,7 +58,7 @@ def line_hashes(text: str) -> list[str]:
     units = list(_code_units(text))
     units.append(_EOF)
     for current in units:
-        if current == _SPACE or current == _TAB or (prev_cr and current == _LF):
+        if current in (_SPACE, _TAB) or (prev_cr and current == _LF):
             prev_cr = False
             continue
         if current == _CR:

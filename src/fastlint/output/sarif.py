@@ -37,21 +37,23 @@ _LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "
 # Code scanning's `security-severity` scale: 9.0+ critical, 7.0+ high, 4.0+ medium, else low.
 _SECURITY_SEVERITY = {Severity.ERROR: "8.0", Severity.WARNING: "5.5", Severity.INFO: "3.0"}
 # `problem.severity` for non-security alerts: error, warning or recommendation.
-_PROBLEM_SEVERITY = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "recommendation"}
+_PROBLEM_SEVERITY = {
+    Severity.ERROR: "error",
+    Severity.WARNING: "warning",
+    Severity.INFO: "recommendation",
+}
 
 
 def documentation_url() -> Optional[str]:
     """The `Documentation` project URL of the installed fastlint, if it declares one."""
+    from importlib.metadata import PackageNotFoundError, metadata
+
     try:
-        from importlib.metadata import PackageNotFoundError, metadata
-    except ImportError:  # pragma: no cover - Python 3.9+ always has it
-        return None
-    try:
-        urls = metadata("fastlint").get_all("Project-URL") or []
+        urls: list[str] = metadata("fastlint").get_all("Project-URL") or []
     except PackageNotFoundError:
         return None
     for entry in urls:
-        label, _, url = entry.partition(",")
+        label, _, url = str(entry).partition(",")
         if label.strip().lower() in ("documentation", "docs") and url.strip():
             return url.strip().rstrip("/")
     return None
@@ -224,7 +226,9 @@ def _result(
     return result
 
 
-def _notification(level: str, message: str, path: str, finding: Optional[Finding]) -> dict[str, Any]:
+def _notification(
+    level: str, message: str, path: str, finding: Optional[Finding]
+) -> dict[str, Any]:
     physical: dict[str, Any] = {"artifactLocation": artifact_location(path)}
     if finding is not None:
         physical["region"] = {"startLine": finding.line, "startColumn": finding.column}
