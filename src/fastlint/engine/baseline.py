@@ -12,9 +12,12 @@ current directory. The file is sorted JSON, one entry per fingerprint, so it dif
 
 from __future__ import annotations
 
+import ast
 import hashlib
+import io
 import json
 import os
+import tokenize
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -29,10 +32,86 @@ class BaselineError(Exception):
     """A baseline file that cannot be read or is not a fastlint baseline; the message says why."""
 
 
+_SKIPPED_TOKENS = frozenset(
+    {tokenize.COMMENT, tokenize.NL, tokenize.NEWLINE, tokenize.INDENT, tokenize.DEDENT}
+)
+# Python 3.12+ splits f-strings (3.14: t-strings) into parts; older versions see one token.
+_STRING_STARTS = frozenset(
+    getattr(tokenize, name)
+    for name in ("FSTRING_START", "TSTRING_START")
+    if hasattr(tokenize, name)
+)
+_STRING_ENDS = frozenset(
+    getattr(tokenize, name) for name in ("FSTRING_END", "TSTRING_END") if hasattr(tokenize, name)
+)
+
+
+def _span(lines: list[str], start: tuple[int, int], end: tuple[int, int]) -> str:
+    """Source text between two tokenize positions (1-based rows, 0-based columns)."""
+    if start[0] == end[0]:
+        return lines[start[0] - 1][start[1] : end[1]]
+    middle = lines[start[0] : end[0] - 1]
+    return lines[start[0] - 1][start[1] :] + "".join(middle) + lines[end[0] - 1][: end[1]]
+
+
+def normalise(snippet: str, python: bool = True) -> str:
+    """Code as tokens: formatting, comments, trailing commas and quote style do not count.
+
+    The same on every Python version. Non-Python text (a Dockerfile line), and text that does not
+    tokenize, only has its whitespace collapsed.
+    """
+    collapsed = " ".join(snippet.split())
+    if not python:
+        return collapsed
+    # Inside brackets the tokenizer ignores indentation, so a node cut out of an indented block
+    # (its first line without indentation, the others with) tokenizes as well.
+    wrapped = f"(\n{snippet}\n)"
+    tokens: list[str] = []
+    depth = 0  # inside an f-string of Python 3.12+: kept as written, like older versions do
+    string_start = (0, 0)
+    lines = wrapped.splitlines(keepends=True)
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(wrapped).readline):
+            if token.type in _STRING_STARTS:
+                if depth == 0:
+                    string_start = token.start
+                depth += 1
+                continue
+            if depth:
+                if token.type in _STRING_ENDS:
+                    depth -= 1
+                    if depth == 0:
+                        tokens.append(_span(lines, string_start, token.end))
+                continue
+            if token.type in _SKIPPED_TOKENS or token.type == tokenize.ENDMARKER:
+                continue
+            text = token.string
+            if token.type == tokenize.STRING:
+                try:
+                    value = ast.literal_eval(text)
+                except (ValueError, SyntaxError):  # f-strings stay as written
+                    pass
+                else:
+                    text = repr(value)
+            tokens.append(text)
+    except (tokenize.TokenError, SyntaxError):
+        return collapsed
+    if tokens[:1] != ["("] or tokens[-1:] != [")"]:
+        return collapsed
+    inner = tokens[1:-1]
+    # A (magic) trailing comma before a closing bracket is formatting.
+    tokens = [
+        text
+        for index, text in enumerate(inner)
+        if not (text == "," and index + 1 < len(inner) and inner[index + 1] in (")", "]", "}"))
+    ]
+    return " ".join(tokens)
+
+
 def fingerprint(finding: Finding, path: Optional[str] = None) -> str:
     """A stable hash of where a finding is, in terms that survive line shifts."""
     parts = (finding.code, path if path is not None else finding.path, finding.context)
-    snippet = " ".join(finding.snippet.split())
+    snippet = normalise(finding.snippet, python=finding.path.endswith((".py", ".pyi")))
     digest = hashlib.sha256("\0".join((*parts, snippet)).encode("utf-8", "surrogatepass"))
     return digest.hexdigest()[:20]
 

@@ -227,10 +227,11 @@ class _Materializer:
             start, _ = self.node_offsets(pending.node)
             _, end = self.node_offsets(pending.end_node or pending.node)
             assert self.module is not None
-            snippet = " ".join(self.module.code_for_node(pending.node).split())
+            # As written: the baseline normalises it (comments need their line breaks).
+            snippet = self.module.code_for_node(pending.node)
         else:
             start, end = pending.start, pending.end
-            snippet = " ".join(self.source.text[start:end].split())
+            snippet = self.source.text[start:end]
         line, column = self.source.position(start)
         end_line, end_column = self.source.position(end)
         fix: Optional[Fix] = None
