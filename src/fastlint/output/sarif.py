@@ -19,7 +19,7 @@ import os
 import re
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Optional, Union
 from urllib.parse import quote
 
 from fastlint.engine.findings import Applicability, Edit, Finding, Fix, Severity
@@ -172,15 +172,23 @@ def _import_edit(path: str, fix: Fix) -> Optional[Edit]:
     return Edit(line, column, line, column, inserted)
 
 
-def _fix(finding: Finding) -> Optional[dict[str, Any]]:
+_ImportEdits = dict[tuple[str, tuple[tuple[str, Optional[str]], ...]], Union[Edit, None, str]]
+
+
+def _fix(finding: Finding, import_edits: _ImportEdits) -> Optional[dict[str, Any]]:
     fix = finding.fix
     if fix is None:
         return None
     edits = list(fix.edits)
     if fix.imports:
-        try:
-            import_edit = _import_edit(finding.path, fix)
-        except Exception:  # unreadable or unparsable now: leave out a fix we cannot complete
+        key = (finding.path, fix.imports)
+        if key not in import_edits:  # one parse per file and set of imports, not per finding
+            try:
+                import_edits[key] = _import_edit(finding.path, fix)
+            except Exception:  # unreadable or unparsable now: a fix we cannot complete
+                import_edits[key] = "failed"
+        import_edit = import_edits[key]
+        if isinstance(import_edit, str):
             return None
         if import_edit is not None:
             edits.append(import_edit)
@@ -205,7 +213,10 @@ def _fix(finding: Finding) -> Optional[dict[str, Any]]:
 
 
 def _result(
-    finding: Finding, rule_index: dict[str, int], hashes: dict[str, list[str]]
+    finding: Finding,
+    rule_index: dict[str, int],
+    hashes: dict[str, list[str]],
+    import_edits: _ImportEdits,
 ) -> dict[str, Any]:
     result: dict[str, Any] = {
         "ruleId": finding.code,
@@ -220,7 +231,7 @@ def _result(
     line_hashes = hashes[finding.path]
     if 0 < finding.line <= len(line_hashes):
         result["partialFingerprints"] = {"primaryLocationLineHash": line_hashes[finding.line - 1]}
-    fix = _fix(finding)
+    fix = _fix(finding, import_edits)
     if fix is not None:
         result["fixes"] = [fix]
     return result
@@ -248,11 +259,12 @@ def sarif_log(report: Report, docs_base: Optional[str] = None) -> dict[str, Any]
     results = []
     notifications = []
     hashes: dict[str, list[str]] = {}
+    import_edits: _ImportEdits = {}
     for finding in report.findings:
         if finding.code == PARSE_ERROR_CODE:
             notifications.append(_notification("error", finding.message, finding.path, finding))
         else:
-            results.append(_result(finding, rule_index, hashes))
+            results.append(_result(finding, rule_index, hashes, import_edits))
     for path, problem in report.problems:
         notifications.append(_notification("warning", problem, path, None))
     driver: dict[str, Any] = {
