@@ -10,7 +10,7 @@ import pytest
 from fastlint.engine import baseline
 from fastlint.engine.baseline import Baseline, BaselineError, fingerprint
 from fastlint.engine.findings import Finding, Severity
-from fastlint.rules import ALL_RULES
+from fastlint.rules import all_rules
 from tests.helpers import lint_tree, write_tree
 from tests.output.conftest import fastlint
 
@@ -24,7 +24,7 @@ def app(*events: str, header: str = "") -> str:
 
 def findings_of(root: Path, files: dict[str, str]) -> list[Finding]:
     write_tree(root, files)
-    return lint_tree(root, ALL_RULES)
+    return lint_tree(root, all_rules())
 
 
 def test_fingerprint_ignores_lines_and_messages() -> None:
@@ -122,7 +122,7 @@ def test_file_is_sorted_stable_and_relative_to_its_directory(
     )
     # Loaded from another current directory, it still matches.
     monkeypatch.chdir(tmp_path / "pkg")
-    moved = lint_tree(tmp_path, ALL_RULES)  # paths relative to tmp_path again
+    moved = lint_tree(tmp_path, all_rules())  # paths relative to tmp_path again
     monkeypatch.chdir(tmp_path)
     assert Baseline.load("ci/baseline.json").filter(moved) == ([], 0)
 

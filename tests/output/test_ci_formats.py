@@ -11,7 +11,7 @@ from fastlint.output import Report
 from fastlint.output.github import annotation, escape_data, escape_property
 from fastlint.output.gitlab import render as render_gitlab
 from fastlint.output.junit import render as render_junit
-from fastlint.rules import ALL_RULES
+from fastlint.rules import all_rules
 from tests.helpers import lint_tree, write_tree
 from tests.output.conftest import ON_EVENT_APP, fastlint
 
@@ -76,8 +76,8 @@ SHIFTED_APP = ON_EVENT_APP.replace(
 
 def _gitlab(tmp_path: Path, source: str) -> list[dict[str, object]]:
     write_tree(tmp_path, {"main.py": source})
-    findings = lint_tree(tmp_path, ALL_RULES)
-    report = Report(findings=findings, rules=ALL_RULES, version="0")
+    findings = lint_tree(tmp_path, all_rules())
+    report = Report(findings=findings, load_rules=lambda: all_rules(), version="0")
     issues: list[dict[str, object]] = json.loads(render_gitlab(report, color=False))
     return issues
 
@@ -113,7 +113,7 @@ def test_gitlab_fingerprints_differ_by_rule_path_and_code() -> None:
         _finding(snippet="app.on_event('startup')", context="setup"),
         _finding(snippet="app.on_event('startup')", code="FL302"),
     ]
-    report = Report(findings=variants, rules=ALL_RULES, version="0")
+    report = Report(findings=variants, load_rules=lambda: all_rules(), version="0")
     fingerprints = [i["fingerprint"] for i in json.loads(render_gitlab(report, color=False))]
     assert len(set(fingerprints)) == len(variants)
 
@@ -125,7 +125,7 @@ def test_junit_parses_and_escapes() -> None:
     nasty = 'uses <b> & "quotes"\nand a NUL \x00 and \x1b[31m'
     report = Report(
         findings=[_finding(message=nasty), _finding(path="x&y.py", line=9)],
-        rules=ALL_RULES,
+        load_rules=lambda: all_rules(),
         version="0",
         problems=[("bin.py", "cannot decode <binary>")],
     )

@@ -17,7 +17,7 @@ from fastlint.engine.source import SourceFile
 from fastlint.output import Report
 from fastlint.output.linehash import line_hashes
 from fastlint.output.sarif import DESCRIPTION_LIMIT, limit, sarif_log
-from fastlint.rules import ALL_RULES
+from fastlint.rules import all_rules
 from tests.helpers import write_tree
 from tests.output.conftest import ON_EVENT_APP, REPO, chdir, fastlint
 
@@ -79,7 +79,7 @@ def test_example_app_sarif_validates_against_the_schema(tmp_path: Path) -> None:
     check_github_rules(log)
     (run,) = log["runs"]
     assert run["tool"]["driver"]["version"] == __version__
-    assert {rule["id"] for rule in run["tool"]["driver"]["rules"]} == {r.code for r in ALL_RULES}
+    assert {rule["id"] for rule in run["tool"]["driver"]["rules"]} == {r.code for r in all_rules()}
     assert run["results"], "the example app has findings"
     first = run["results"][0]
     uri = first["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
@@ -151,13 +151,15 @@ def _finding(path: str, line: int, fix: Fix | None = None, code: str = "FL999") 
 
 def test_security_rule_descriptions_and_help_uri(tmp_path: Path) -> None:
     write_tree(tmp_path, {"app/main.py": "x = 1\nkey = 'hunter2'\n"})
-    report = Report(findings=[_finding("app/main.py", 2)], rules=[_SecretRule], version="1.2.3")
+    report = Report(
+        findings=[_finding("app/main.py", 2)], load_rules=lambda: [_SecretRule], version="1.2.3"
+    )
     with chdir(tmp_path):
         log = sarif_log(report, docs_base="https://docs.example/fastlint")
     assert schema_errors(log) == []
     check_github_rules(log)
     (rule,) = log["runs"][0]["tool"]["driver"]["rules"]
-    assert rule["helpUri"] == "https://docs.example/fastlint/rules/FL999/"
+    assert rule["helpUri"] == "https://docs.example/fastlint/rules.md#fl999"
     assert len(rule["fullDescription"]["text"]) <= DESCRIPTION_LIMIT
     assert rule["fullDescription"]["text"].endswith("…")
     assert rule["properties"]["security-severity"] == "8.0"
@@ -169,7 +171,7 @@ def test_security_rule_descriptions_and_help_uri(tmp_path: Path) -> None:
 
 
 def test_help_uri_is_left_out_without_a_documentation_url(tmp_path: Path) -> None:
-    report = Report(findings=[], rules=[_SecretRule], version="1.2.3")
+    report = Report(findings=[], load_rules=lambda: [_SecretRule], version="1.2.3")
     (rule,) = sarif_log(report, docs_base=None)["runs"][0]["tool"]["driver"]["rules"]
     assert "helpUri" not in rule
 
@@ -183,7 +185,9 @@ def test_fixes_become_replacements_with_their_imports(tmp_path: Path) -> None:
         (Edit(5, 5, 5, 18, "await asyncio.sleep(1)"),),
         imports=(("asyncio", None),),
     )
-    report = Report(findings=[_finding("app/jobs.py", 5, fix)], rules=[_SecretRule], version="1")
+    report = Report(
+        findings=[_finding("app/jobs.py", 5, fix)], load_rules=lambda: [_SecretRule], version="1"
+    )
     with chdir(tmp_path):
         log = sarif_log(report)
     assert schema_errors(log) == []
@@ -212,7 +216,9 @@ def test_fixes_become_replacements_with_their_imports(tmp_path: Path) -> None:
 
 def test_paths_are_percent_encoded_uris(tmp_path: Path) -> None:
     write_tree(tmp_path, {"my app/main#1.py": "x = 1\n"})
-    report = Report(findings=[_finding("my app/main#1.py", 1)], rules=[_SecretRule], version="1")
+    report = Report(
+        findings=[_finding("my app/main#1.py", 1)], load_rules=lambda: [_SecretRule], version="1"
+    )
     with chdir(tmp_path):
         log = sarif_log(report)
     location = log["runs"][0]["results"][0]["locations"][0]["physicalLocation"]

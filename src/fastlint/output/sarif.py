@@ -7,9 +7,11 @@ Columns count Unicode code points, as fastlint's do (`columnKind`). A file that 
 (FL000) is a tool execution notification, not a result: it is not a problem in the code that an
 alert could track. Suppressed findings never reach a report, so none is written.
 
-`helpUri` of a rule is `<Documentation URL>/rules/<CODE>/` when the installed package declares a
-`Documentation` project URL (`[project.urls]` in pyproject.toml), and is left out otherwise: the
-full documentation is in `help` anyway.
+`helpUri` of a rule is `<Documentation URL>/rules.md#<code in lower case>`, the rule's section
+of the generated reference `docs/rules.md`, when the installed package declares a `Documentation`
+project URL (`[project.urls]` in pyproject.toml: the URL of the `docs/` folder, e.g.
+`https://github.com/<owner>/fastlint/blob/main/docs`); it is left out otherwise, as the full
+documentation is in `help` anyway.
 """
 
 from __future__ import annotations
@@ -60,7 +62,7 @@ def documentation_url() -> Optional[str]:
 
 
 def help_uri(code: str, base: Optional[str]) -> Optional[str]:
-    return f"{base}/rules/{code}/" if base else None
+    return f"{base}/rules.md#{code.lower()}" if base else None
 
 
 def _utf16_length(text: str) -> int:
