@@ -95,7 +95,7 @@ class Rule:
     tags: ClassVar[tuple[str, ...]] = ()
     security: ClassVar[bool] = False
     # How often a finding is a true positive (SARIF `precision`): "very-high", "high", "medium",
-    # "low". Code scanning hides low-precision alerts by default.
+    # "low". Code scanning lists alerts of higher precision first.
     precision: ClassVar[str] = "high"
     # Which files the rule reads: "python", "dockerfile", "procfile", "compose", "production".
     file_kinds: ClassVar[frozenset[str]] = frozenset({"python"})
