@@ -233,3 +233,18 @@ def test_limit_counts_utf16_units_and_cuts_at_words() -> None:
     assert len(cut) <= DESCRIPTION_LIMIT and cut.endswith("word…")
     astral = "\U0001f600" * 600
     assert len(limit(astral).encode("utf-16-le")) // 2 <= DESCRIPTION_LIMIT
+
+
+def test_problems_are_warning_notifications() -> None:
+    report = Report(
+        findings=[],
+        load_rules=lambda: [_SecretRule],
+        version="1",
+        problems=[("app/main.py", "cannot write the fixed file: Permission denied")],
+    )
+    log = sarif_log(report)
+    assert schema_errors(log) == []
+    (note,) = log["runs"][0]["invocations"][0]["toolExecutionNotifications"]
+    assert note["level"] == "warning"
+    assert "descriptor" not in note
+    assert note["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "app/main.py"
