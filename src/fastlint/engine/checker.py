@@ -202,6 +202,18 @@ class _Materializer:
                 end = newline_at + 1 if newline_at != -1 else len(text)
         return start, end
 
+    def _first_owned_line(self, node: cst.CSTNode) -> int:
+        """Offset of the first comment or code line a node owns (its blank lines skipped)."""
+        start = self.offset(self.positions.inclusive_range(node)[0])
+        syntactic_start = self.node_offsets(node)[0]
+        text = self.source.text
+        while start < syntactic_start:
+            newline_at = text.find("\n", start, syntactic_start)
+            if newline_at == -1 or text[start:newline_at].strip():
+                break
+            start = newline_at + 1
+        return start
+
     def edit(self, edit: NodeEdit | TextEdit) -> tuple[int, int, str]:
         if isinstance(edit, TextEdit):
             return edit.start, edit.end, edit.content
@@ -214,6 +226,9 @@ class _Materializer:
             return start, start, self.render(edit.content, line)
         if edit.kind == "insert_after":
             return end, end, self.render(edit.content, line)
+        if edit.kind == "insert_before_lines":
+            owned = self._first_owned_line(node)
+            return owned, owned, self.render(edit.content, line)
         if edit.kind == "remove_lines":
             decorators = getattr(node, "decorators", ())
             if decorators:
@@ -253,7 +268,7 @@ class _Materializer:
             end_column=end_column,
             code=rule.code,
             rule=rule.name,
-            severity=rule.severity,
+            severity=pending.severity or rule.severity,
             message=pending.message,
             fix=fix,
             context=pending.scope_qualname,
