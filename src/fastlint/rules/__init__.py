@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Optional
 
 from fastlint.engine.rule import Rule
-from fastlint.rules import defaults, lifecycle
+from fastlint.rules import defaults, deployment, lifecycle
 
 ALL_RULES: tuple[type[Rule], ...] = tuple(
-    sorted((*lifecycle.RULES, *defaults.RULES), key=lambda rule: rule.code)
+    sorted((*lifecycle.RULES, *defaults.RULES, *deployment.RULES), key=lambda rule: rule.code)
 )
 
 
