@@ -90,6 +90,10 @@ def test_mutable_values(tmp_path: Path, code: str, kind: str) -> None:
     "code",
     [
         "def f(x=(), y=None, z=frozenset(), w='[]', v=0):\n    pass\n",
+        # A read-only annotation says the function does not change it (as ruff's B006).
+        "from typing import Mapping, Optional\nfrom collections import abc\n"
+        "def f(x: Mapping[str, int] = {}, y: Optional[abc.Sequence] = [], z: tuple = []):\n"
+        "    pass\n",
         "list = lambda: 1\ndef f(x=list()):\n    pass\n",  # not the builtin
         "from typing import overload\n@overload\ndef f(x: list = []) -> None: ...\n",
         "class Plain:\n    cache: dict = {}\n    items = []\n",

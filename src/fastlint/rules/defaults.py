@@ -64,6 +64,20 @@ _ROUTE_METHODS = frozenset(
         "websocket",
     }
 )
+# Annotations that promise not to mutate the argument (ruff's B006 trusts them too).
+_READ_ONLY_TYPES = frozenset(
+    {
+        "Mapping",
+        "Sequence",
+        "AbstractSet",
+        "Collection",
+        "Container",
+        "Iterable",
+        "Reversible",
+        "FrozenSet",
+        "Tuple",
+    }
+)
 _FASTAPI_PARAMS = frozenset(
     {"Depends", "Security", "Query", "Path", "Body", "Header", "Cookie", "Form", "File"}
 )
@@ -288,6 +302,8 @@ def group(rows, into=defaultdict(list)):
             mutable = self._mutable(param.default)
             if mutable is None:
                 continue
+            if param.annotation is not None and self._read_only(param.annotation.annotation):
+                continue  # as ruff's B006: a read-only type says the function does not mutate it
             default = self.context.code_for(param.default)
             shown = f"`{param.name.value}={_short(default)}`"
             function = node.name.value
@@ -400,6 +416,22 @@ def group(rows, into=defaultdict(list)):
                 return True
             stack.extend(iter_children(node))
         return False
+
+    def _read_only(self, annotation: cst.BaseExpression) -> bool:
+        """`Mapping[str, int]`, `Optional[Sequence[str]]`, `frozenset`...: no mutation allowed."""
+        if isinstance(annotation, cst.Subscript):
+            outer = self.context.qualified_name(annotation.value)
+            if outer in ("typing.Optional", "typing.Annotated", "typing_extensions.Annotated"):
+                first = annotation.slice[0].slice
+                if isinstance(first, cst.Index):
+                    return self._read_only(first.value)
+                return False
+            annotation = annotation.value
+        qualified = self.context.qualified_name(annotation) or ""
+        module, _, name = qualified.rpartition(".")
+        if module in ("typing", "typing_extensions", "collections.abc"):
+            return name in _READ_ONLY_TYPES
+        return qualified in ("builtins.frozenset", "builtins.tuple", "types.MappingProxyType")
 
     def _allows_none(self, annotation: cst.BaseExpression) -> bool:
         code = self.context.code_for(annotation).replace(" ", "")
