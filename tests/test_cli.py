@@ -40,9 +40,7 @@ def test_example_app_shows_fl301_with_code_frames() -> None:
     assert "examples/app/app/main.py:27:2: FL301" in result.stdout
     assert '27 | @app.on_event("startup")' in result.stdout
     assert "^^^^" in result.stdout
-    assert (
-        result.stdout.rstrip().splitlines()[-1].startswith(("Found", "[*]", "1 hidden", "2 hidden"))
-    )
+    assert any(line.startswith("Found ") for line in result.stdout.splitlines())
     assert "Traceback" not in result.stderr
 
 
@@ -149,7 +147,8 @@ def test_rule_and_rules_commands(tmp_path: Path) -> None:
 def test_statistics_and_quiet(tmp_path: Path) -> None:
     write_tree(tmp_path, {"main.py": ON_EVENT_APP})
     stats = fastlint("--statistics", cwd=tmp_path)
-    assert stats.stdout.split() == ["1", "FL301", "[", "]", "on-event-deprecated"]
+    # The lifespan fix is unsafe, but it is a fix: marked as ruff marks fixable rules.
+    assert stats.stdout.split() == ["1", "FL301", "[*]", "on-event-deprecated"]
     quiet = fastlint("--quiet", "--color", "never", cwd=tmp_path)
     assert "Found" not in quiet.stdout and "FL301" in quiet.stdout
 

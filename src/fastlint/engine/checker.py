@@ -127,10 +127,11 @@ def _run_walk(module: cst.Module, context: FileContext, rules: list[Rule]) -> No
 
     def on_enter(node: cst.CSTNode) -> bool:
         ancestors.append(node)
+        # A node can be both a scope's body and a scope (`lambda: lambda x: x`).
+        if id(node) in scope_bodies:
+            context.enter_scope(scope_bodies[id(node)])  # type: ignore[arg-type]
         if isinstance(node, _SCOPE_TYPES):
             scope_bodies[id(node.body)] = node
-        elif id(node) in scope_bodies:
-            context.enter_scope(scope_bodies[id(node)])  # type: ignore[arg-type]
         handlers = visit.get(type(node))
         if handlers:
             for handler in handlers:
@@ -202,6 +203,18 @@ class _Materializer:
                 end = newline_at + 1 if newline_at != -1 else len(text)
         return start, end
 
+    def _first_owned_line(self, node: cst.CSTNode) -> int:
+        """Offset of the first comment or code line a node owns (its blank lines skipped)."""
+        start = self.offset(self.positions.inclusive_range(node)[0])
+        syntactic_start = self.node_offsets(node)[0]
+        text = self.source.text
+        while start < syntactic_start:
+            newline_at = text.find("\n", start, syntactic_start)
+            if newline_at == -1 or text[start:newline_at].strip():
+                break
+            start = newline_at + 1
+        return start
+
     def edit(self, edit: NodeEdit | TextEdit) -> tuple[int, int, str]:
         if isinstance(edit, TextEdit):
             return edit.start, edit.end, edit.content
@@ -214,6 +227,9 @@ class _Materializer:
             return start, start, self.render(edit.content, line)
         if edit.kind == "insert_after":
             return end, end, self.render(edit.content, line)
+        if edit.kind == "insert_before_lines":
+            owned = self._first_owned_line(node)
+            return owned, owned, self.render(edit.content, line)
         if edit.kind == "remove_lines":
             decorators = getattr(node, "decorators", ())
             if decorators:
@@ -254,7 +270,7 @@ class _Materializer:
             end_column=end_column,
             code=rule.code,
             rule=rule.name,
-            severity=rule.severity,
+            severity=pending.severity or rule.severity,
             message=pending.message,
             fix=fix,
             context=pending.scope_qualname,

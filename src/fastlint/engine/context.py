@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, Optional, Union
 import libcst as cst
 
 from fastlint.engine.fastapi import APP_CLASSES, APP_OR_ROUTER_CLASSES, ROUTER_CLASSES
+from fastlint.engine.findings import Severity
 from fastlint.engine.names import Binding, NameResolver, Scope, dotted_name
 from fastlint.engine.project import ProjectIndex
 from fastlint.engine.source import SourceFile
@@ -29,6 +30,7 @@ class PendingFinding:
     # For text findings (non-Python files): offsets into the text.
     start: int = 0
     end: int = 0
+    severity: Optional[Severity] = None  # None: the rule's own
 
 
 class FileContext:
@@ -179,11 +181,22 @@ class FileContext:
         message: str,
         fix: Optional[PendingFix],
         end_node: Optional[cst.CSTNode],
+        severity: Optional[Severity] = None,
     ) -> None:
         qualname = self.scope.qualname if self.scope is not None else ""
-        self.pending.append(PendingFinding(rule, node, end_node, message, fix, qualname))
+        self.pending.append(
+            PendingFinding(rule, node, end_node, message, fix, qualname, severity=severity)
+        )
 
     def add_text_finding(
-        self, rule: Rule, start: int, end: int, message: str, fix: Optional[PendingFix]
+        self,
+        rule: Rule,
+        start: int,
+        end: int,
+        message: str,
+        fix: Optional[PendingFix],
+        severity: Optional[Severity] = None,
     ) -> None:
-        self.pending.append(PendingFinding(rule, None, None, message, fix, "", start, end))
+        self.pending.append(
+            PendingFinding(rule, None, None, message, fix, "", start, end, severity)
+        )

@@ -47,6 +47,9 @@ class ModuleFacts:
     annotations: dict[str, str] = field(default_factory=dict)  # `app: FastAPI = ...`
     # `ast` could not parse it: LibCST must, to report FL000 or check newer syntax.
     ast_failed: bool = False
+    # Calls of `.on_event(...)` / `.add_event_handler(...)` anywhere in the module: a lifespan
+    # fix elsewhere must not make FastAPI skip these handlers silently.
+    event_handlers: int = 0
 
 
 def module_name_for(path: str) -> tuple[str, bool]:
@@ -196,7 +199,24 @@ def extract_facts(
         facts.ast_failed = True
         return facts
     _FactCollector(facts).collect(tree)
+    facts.event_handlers = _count_event_handlers(tree, source)
     return facts
+
+
+_EVENT_METHODS = ("on_event", "add_event_handler")
+
+
+def _count_event_handlers(tree: ast.Module, source: Union[str, bytes]) -> int:
+    text = source.decode("latin-1") if isinstance(source, bytes) else source
+    if not any(method in text for method in _EVENT_METHODS):
+        return 0  # the common case: no walk at all
+    return sum(
+        1
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr in _EVENT_METHODS
+    )
 
 
 class ProjectIndex:

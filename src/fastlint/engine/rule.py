@@ -25,7 +25,8 @@ class NodeEdit:
     """An edit expressed on the tree; the engine turns it into text positions.
 
     kind: "replace" (node → content), "insert_before", "insert_after", "remove_lines"
-    (the node's whole lines, with the decorators, comments and blank lines it owns).
+    (the node's whole lines, with the decorators, comments and blank lines it owns),
+    "insert_before_lines" (at the start of the node's first line, above the comments it owns).
     """
 
     kind: str
@@ -63,6 +64,11 @@ def insert_before(node: cst.CSTNode, content: str) -> NodeEdit:
 
 def insert_after(node: cst.CSTNode, content: str) -> NodeEdit:
     return NodeEdit("insert_after", node, content)
+
+
+def insert_before_lines(node: cst.CSTNode, content: str) -> NodeEdit:
+    """Insert whole lines above a statement and the comments right above it."""
+    return NodeEdit("insert_before_lines", node, content)
 
 
 def remove_lines(node: cst.CSTNode) -> NodeEdit:
@@ -128,8 +134,10 @@ class Rule:
         *,
         fix: Optional[PendingFix] = None,
         end_node: Optional[cst.CSTNode] = None,
+        severity: Optional[Severity] = None,
     ) -> None:
-        self.context.add_finding(self, node, message, fix, end_node)
+        """Report a node; `severity` overrides the rule's when one finding matters less or more."""
+        self.context.add_finding(self, node, message, fix, end_node, severity)
 
     def report_at(
         self,
@@ -138,9 +146,10 @@ class Rule:
         message: str,
         *,
         fix: Optional[PendingFix] = None,
+        severity: Optional[Severity] = None,
     ) -> None:
         """Report a text range by offsets (non-Python files)."""
-        self.context.add_text_finding(self, start, end, message, fix)
+        self.context.add_text_finding(self, start, end, message, fix, severity)
 
     def make_fix(
         self,

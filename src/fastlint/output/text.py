@@ -58,7 +58,9 @@ def _frame(finding: Finding, cache: dict[str, list[str]], paint: Paint) -> list[
 
 
 def _plural(count: int, word: str) -> str:
-    return f"{count} {word}{'' if count == 1 else 's'}"
+    if count == 1:
+        return f"{count} {word}"
+    return f"{count} {word}{'es' if word.endswith('x') else 's'}"
 
 
 def render(report: Report, *, color: bool) -> str:

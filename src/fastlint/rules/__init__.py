@@ -22,6 +22,8 @@ class RuleEntry(NamedTuple):
 
 CATALOG: tuple[RuleEntry, ...] = (
     RuleEntry("FL301", "on-event-deprecated", "lifecycle", "OnEventDeprecated"),
+    RuleEntry("FL304", "mutable-default", "defaults", "MutableDefault"),
+    RuleEntry("FL401", "reload-in-production", "deployment", "ReloadInProduction"),
 )
 
 FAMILIES = tuple(sorted({entry.module for entry in CATALOG}))
