@@ -535,7 +535,8 @@ DUMP_KEYWORDS = frozenset(
 INSTANCE_METHODS = {"dict": "model_dump", "json": "model_dump_json"}
 CLASS_METHODS = {"parse_obj": "model_validate", "from_orm": "model_validate"}
 # Code that supports both majors branches on a version flag; its v1 branch is right as it is.
-_VERSION_TEST = re.compile(r"pydantic|version|(?<![A-Za-z0-9])v[12](?![0-9])|_v[12]\b", re.I)
+# `hasattr(x, "model_dump")` is such a test too.
+_VERSION_TEST = re.compile(r"pydantic|version|model_|(?<![A-Za-z0-9])v[12](?![0-9])", re.I)
 
 
 class PydanticV1Api(Rule):
@@ -566,8 +567,12 @@ inside `if`/`try`, where code supporting both majors keeps it), an API only Pyda
 Method calls are only reported where the receiver is known to be a Pydantic model of the project
 (a class deriving from `pydantic.BaseModel` through project classes): `Model.parse_obj(...)`, or
 `x.dict()` where `x` is annotated with the model, assigned from `Model(...)`, or is `self` in a
-method of the model. `.dict()` on anything else is never reported. Code under an `if` that tests
-a Pydantic version, and models based on `pydantic.v1.BaseModel`, are left alone.
+method of the model. `.dict()` on anything else is never reported.
+
+Code written for both majors is left alone: code under an `if` that tests the Pydantic version
+or a feature (`if PYDANTIC_V2:`, `hasattr(x, "model_dump")`), code in a function that has such an
+`if`, and the `except` branch of a `try` that uses the v2 API. So are models based on
+`pydantic.v1.BaseModel`.
 
 ## Why is this bad?
 Pydantic 2 keeps most of the v1 API as deprecated shims that warn on every call and will be
@@ -766,9 +771,15 @@ class Item(BaseModel):
     def _in_version_branch(self) -> bool:
         """Inside an `if` on the Pydantic version, or in a function that has one (its v1 code
         often follows an early `return` of the v2 branch)."""
-        for ancestor in self.context.ancestors:
+        ancestors = self.context.ancestors
+        for index, ancestor in enumerate(ancestors):
             if isinstance(ancestor, (cst.If, cst.IfExp)) and self._tests_version(ancestor):
                 return True
+            # `try: x.model_dump()` / `except AttributeError: x.dict()`: a v1 fallback.
+            if isinstance(ancestor, cst.ExceptHandler) and index > 0:
+                attempt = ancestors[index - 1]
+                if isinstance(attempt, cst.Try) and "model_" in self.context.code_for(attempt.body):
+                    return True
         function = self.context.current_function
         if function is None:
             return False
