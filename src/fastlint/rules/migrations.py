@@ -12,7 +12,15 @@ import libcst as cst
 from fastlint.engine.fastapi import APP_CLASSES
 from fastlint.engine.findings import Applicability, Severity
 from fastlint.engine.positions import Positions
-from fastlint.engine.rule import Example, PendingFix, Rule, TextEdit, replace
+from fastlint.engine.rule import (
+    Example,
+    PendingFix,
+    Rule,
+    TextEdit,
+    insert_after,
+    insert_before,
+    replace,
+)
 from fastlint.engine.walk import iter_children
 
 if TYPE_CHECKING:
@@ -426,11 +434,11 @@ client = httpx.Client(app=flask_app)
         needs_import = _import_state(self, transport, transports)
         if needs_import is None:
             return None
-        value = self.context.code_for(app_arg.value)
         return self.make_fix(
             f"Pass `transport={transport}(app=...)`",
             replace(app_arg.keyword, "transport"),
-            replace(app_arg.value, f"{transport}(app={value})"),
+            insert_before(app_arg.value, f"{transport}(app="),
+            insert_after(app_arg.value, ")"),
             imports=[("httpx", transport)] if needs_import else [],
         )
 
@@ -534,6 +542,19 @@ DUMP_KEYWORDS = frozenset(
 )
 INSTANCE_METHODS = {"dict": "model_dump", "json": "model_dump_json"}
 CLASS_METHODS = {"parse_obj": "model_validate", "from_orm": "model_validate"}
+# Class methods that build an instance of the model they are called on.
+MODEL_CONSTRUCTORS = frozenset(
+    {
+        "model_validate",
+        "model_validate_json",
+        "model_validate_strings",
+        "model_construct",
+        "parse_obj",
+        "parse_raw",
+        "from_orm",
+        "construct",
+    }
+)
 # Code that supports both majors branches on a version flag; its v1 branch is right as it is.
 # `hasattr(x, "model_dump")` is such a test too.
 _VERSION_TEST = re.compile(r"pydantic|version|model_|(?<![A-Za-z0-9])v[12](?![0-9])", re.I)
@@ -808,7 +829,27 @@ class Item(BaseModel):
         instance = self.context.instance_class(expr)
         if instance is not None and self._is_model(instance):
             return instance, False
-        return None
+        built = self._built_by_classmethod(expr)
+        return (built, False) if built is not None else None
+
+    def _built_by_classmethod(self, expr: cst.BaseExpression) -> Optional[str]:
+        """`Model.model_validate(...)` (or `parse_obj`, ...), or a local assigned from one."""
+        scope = self.context.scope
+        if isinstance(expr, cst.Name):
+            found = self.context.lookup(expr.value)
+            if found is None or found[0].kind != "local" or found[0].annotation is not None:
+                return None
+            expr, scope = found[0].value, found[1]  # type: ignore[assignment]
+        if scope is None or not isinstance(expr, cst.Call):
+            return None
+        func = expr.func
+        if not isinstance(func, cst.Attribute) or func.attr.value not in MODEL_CONSTRUCTORS:
+            return None
+        qualified = self.context.names.qualified_name(func.value, scope)
+        if qualified is None:
+            return None
+        qualified = self.context.project.resolve(qualified)
+        return qualified if self._is_model(qualified) else None
 
     def _self_or_cls(self, name: str) -> Optional[tuple[str, bool]]:
         """`self` / `cls` of a method: the enclosing class, as an instance or as the class."""
@@ -886,7 +927,15 @@ class Item(BaseModel):
                 target = small.targets[0].target
                 assert isinstance(target, cst.Name)
                 key = RENAMED_CONFIG_KEYS.get(target.value, target.value)
-                entry = f"{inner}{key}={module.code_for_node(small.value)},"
+                # The value as written: inside brackets LibCST keeps indentation relative to
+                # the block, and the entries stay at the block's indentation.
+                (v_line, v_column), (v_end_line, v_end_column) = self._positions.range(small.value)
+                value = source.text[
+                    source.offset(v_line, v_column + 1) : source.offset(
+                        v_end_line, v_end_column + 1
+                    )
+                ]
+                entry = f"{inner}{key}={value},"
                 comment = statement.trailing_whitespace.comment
                 if index == len(statement.body) - 1 and comment is not None:
                     entry += statement.trailing_whitespace.whitespace.value + comment.value
@@ -940,10 +989,7 @@ class Item(BaseModel):
         elif len(node.args) == 1 and node.args[0].keyword is None and not node.args[0].star:
             edits = [replace(func.attr, new)]
             if method == "from_orm":
-                value = node.args[0].value
-                edits.append(
-                    replace(value, f"{self.context.code_for(value)}, from_attributes=True")
-                )
+                edits.append(insert_after(node.args[0].value, ", from_attributes=True"))
             fix = self.make_fix(f"Use `.{new}()`", *edits)
         extra = ", from_attributes=True" if method == "from_orm" else ""
         self.report(
