@@ -11,6 +11,7 @@ import libcst as cst
 
 from fastlint.engine.fastapi import APP_CLASSES
 from fastlint.engine.findings import Applicability, Severity
+from fastlint.engine.names import dotted_name
 from fastlint.engine.positions import Positions
 from fastlint.engine.rule import (
     Example,
@@ -86,7 +87,8 @@ class ValidationErrorHandler(Rule):
     )
     tags = ("pydantic", "errors")
     fix = Applicability.UNSAFE
-    triggers = ("ValidationError",)
+    # Every registration form names `exception_handler(s)`; the exception may be a re-export.
+    triggers = ("exception_handler",)
     docs = """\
 ## What it does
 Finds exception handlers registered for pydantic's `ValidationError` on a FastAPI or Starlette
@@ -305,7 +307,8 @@ class AsyncClientAppArgument(Rule):
     )
     tags = ("testing", "httpx")
     fix = Applicability.SAFE
-    triggers = ("Client",)
+    # The keyword is literal; the client class may come through a project re-export.
+    triggers = ("app",)
     docs = """\
 ## What it does
 Finds `httpx.AsyncClient(app=...)` and `httpx.Client(app=...)`, through imports and aliases.
@@ -570,7 +573,18 @@ class PydanticV1Api(Rule):
     )
     tags = ("pydantic", "deprecated")
     fix = Applicability.SAFE
-    triggers = ("Config", "dict", "json", "parse_obj", "from_orm", "regex", "validator")
+    # Each finding has one of these literally: the class name `Config`, the method, the keyword,
+    # the v1 config key, or `validator` in the decorator as written.
+    triggers = (
+        "Config",
+        "dict",
+        "json",
+        "parse_obj",
+        "from_orm",
+        "regex",
+        "validator",
+        *RENAMED_CONFIG_KEYS,
+    )
     docs = """\
 ## What it does
 Finds Pydantic v1 API in a project that runs on Pydantic 2:
@@ -737,7 +751,7 @@ class Item(BaseModel):
     name: str
 
 def dump(item: Item):
-    return item.model_dump(exclude_none=True), Item.model_validate({"name": "x"}).json()
+    return item.model_dump(exclude_none=True), Item.model_validate({"name": "x"}).model_dump_json()
 """,
         ),
         Example(
@@ -1040,6 +1054,9 @@ class Item(BaseModel):
             return
         expr = node.decorator
         func = expr.func if isinstance(expr, cst.Call) else expr
+        written = dotted_name(func)
+        if written is None or "validator" not in written:
+            return  # keeps the `validator` trigger sound: an alias is not followed
         qualified = self.context.qualified_name(func)
         if qualified in ROOT_VALIDATORS:
             if not self._in_version_branch():
