@@ -584,3 +584,21 @@ def test_fl502_validator_alias_is_not_followed(tmp_path: Path) -> None:
         ),
     }
     assert findings(tmp_path, PydanticV1Api, files) == []
+
+
+def test_fl502_constr_regex(tmp_path: Path) -> None:
+    code = V2 + "from pydantic import constr\nCode = constr(regex='^[A-Z]+$')\n"
+    [finding] = findings(tmp_path, PydanticV1Api, {"main.py": code})
+    assert finding.fix is not None
+    assert "constr(pattern='^[A-Z]+$')" in fixed(tmp_path, PydanticV1Api, code)
+
+
+def test_fl502_config_messages_say_why_there_is_no_fix(tmp_path: Path) -> None:
+    code = V2 + (
+        "from pydantic import BaseModel\nfrom pydantic_settings import BaseSettings\n\n"
+        "class A(BaseModel):\n    class Config:\n        fields = {}\n\n"
+        "class S(BaseSettings):\n    class Config:\n        env_prefix = 'APP_'\n"
+    )
+    first, second = findings(tmp_path, PydanticV1Api, {"main.py": code})
+    assert "`fields` has no exact Pydantic 2 equivalent" in first.message
+    assert "SettingsConfigDict" in second.message

@@ -462,7 +462,9 @@ SETTINGS_ROOTS = frozenset(
     {"pydantic_settings.BaseSettings", "pydantic_settings.main.BaseSettings"}
 )
 CONFIG_DICTS = frozenset({"pydantic.ConfigDict", "pydantic.config.ConfigDict"})
-FIELD_FUNCTIONS = frozenset({"pydantic.Field", "pydantic.fields.Field"})
+FIELD_FUNCTIONS = frozenset(
+    {"pydantic.Field", "pydantic.fields.Field", "pydantic.constr", "pydantic.types.constr"}
+)
 # FastAPI's parameter functions took `regex=` too, deprecated since FastAPI 0.100 (Pydantic 2).
 FASTAPI_PARAMS = frozenset(
     f"{module}.{name}"
@@ -590,7 +592,7 @@ class PydanticV1Api(Rule):
 Finds Pydantic v1 API in a project that runs on Pydantic 2:
 - `class Config` inside a model, and v1 config keys (`orm_mode`, ...) in `ConfigDict(...)`;
 - `.dict()`, `.json()` on model instances, `.parse_obj()`, `.from_orm()` on model classes;
-- `Field(regex=...)` (and FastAPI's `Query(regex=...)` and friends);
+- `Field(regex=...)`, `constr(regex=...)` (and FastAPI's `Query(regex=...)` and friends);
 - `@validator` and `@root_validator`.
 
 The project counts as being on Pydantic 2 when one of its modules uses, unconditionally (not
@@ -898,14 +900,20 @@ class Item(BaseModel):
         assert isinstance(scope.node, cst.ClassDef)
         keys, problem = _config_entries(node)
         renamed = [key for key in keys if key in RENAMED_CONFIG_KEYS]
-        message = "`class Config` is Pydantic v1 API: use `model_config = ConfigDict(...)`"
+        settings = self.context.project.is_subclass(model, SETTINGS_ROOTS)
+        wanted = "SettingsConfigDict" if settings else "ConfigDict"
+        message = f"`class Config` is Pydantic v1 API: use `model_config = {wanted}(...)`"
         if renamed:
             names = ", ".join(f"`{k}` → `{RENAMED_CONFIG_KEYS[k]}`" for k in renamed)
             message += f"; Pydantic 2 ignores the renamed keys here ({names})"
         fix = None
         if _assigns(scope.node, "model_config"):
             message += "; this model also sets `model_config`, which Pydantic 2 rejects"
-        elif problem is None and not self.context.project.is_subclass(model, SETTINGS_ROOTS):
+        elif settings:
+            pass  # no fix: settings keys are not all ConfigDict keys
+        elif problem is not None:
+            message += f" (no automatic fix: {problem})"
+        else:
             fix = self._config_fix(node, bool(renamed))
         self.report(node, message, fix=fix, end_node=node.name)
 
@@ -1187,7 +1195,7 @@ def _config_entries(config: cst.ClassDef) -> tuple[list[str], Optional[str]]:
                 continue
             key = small.targets[0].target.value
             if key not in CONFIG_KEYS and key not in RENAMED_CONFIG_KEYS:
-                problem = problem or f"`{key}` has no Pydantic 2 equivalent"
+                problem = problem or f"`{key}` has no exact Pydantic 2 equivalent"
             if _names_in(small.value) & set(keys):
                 problem = problem or "an entry refers to another"
             keys.append(key)
