@@ -602,3 +602,37 @@ def test_fl502_config_messages_say_why_there_is_no_fix(tmp_path: Path) -> None:
     first, second = findings(tmp_path, PydanticV1Api, {"main.py": code})
     assert "`fields` has no exact Pydantic 2 equivalent" in first.message
     assert "SettingsConfigDict" in second.message
+
+
+@pytest.mark.parametrize(
+    ("code", "count"),
+    [
+        (
+            "from typing import Final\n\ndef f():\n    item: Final = Item(name='x')\n"
+            "    return item.dict()\n",
+            1,
+        ),
+        (
+            "from typing import Final\n\ndef f(d):\n    item: Final = Item.parse_obj(d)\n"
+            "    return item.json()\n",
+            2,
+        ),
+        (
+            "from typing import Final\n\ndef f(d):\n    item: Final[Item] = load(d)\n"
+            "    return item.dict()\n",
+            1,
+        ),
+        (
+            "from typing import Final\n\ndef f(d):\n    item: Final = load(d)\n"
+            "    return item.dict()\n",
+            0,
+        ),
+        (
+            "from typing import Final\n\ndef f(d):\n    item: Final[Plain] = load(d)\n"
+            "    return item.dict()\n",
+            0,
+        ),
+    ],
+)
+def test_fl502_final_annotations(tmp_path: Path, code: str, count: int) -> None:
+    assert len(findings(tmp_path, PydanticV1Api, {"main.py": RECEIVERS + code})) == count

@@ -11,7 +11,7 @@ import libcst as cst
 
 from fastlint.engine.fastapi import APP_CLASSES
 from fastlint.engine.findings import Applicability, Severity
-from fastlint.engine.names import dotted_name
+from fastlint.engine.names import Scope, dotted_name
 from fastlint.engine.positions import Positions
 from fastlint.engine.rule import (
     Example,
@@ -547,6 +547,7 @@ DUMP_KEYWORDS = frozenset(
 )
 INSTANCE_METHODS = {"dict": "model_dump", "json": "model_dump_json"}
 CLASS_METHODS = {"parse_obj": "model_validate", "from_orm": "model_validate"}
+FINAL = frozenset({"typing.Final", "typing_extensions.Final"})
 # Class methods that build an instance of the model they are called on.
 MODEL_CONSTRUCTORS = frozenset(
     {
@@ -849,13 +850,26 @@ class Item(BaseModel):
         return (built, False) if built is not None else None
 
     def _built_by_classmethod(self, expr: cst.BaseExpression) -> Optional[str]:
-        """`Model.model_validate(...)` (or `parse_obj`, ...), or a local assigned from one."""
+        """`Model.model_validate(...)` (or `parse_obj`, ...), or a local assigned from one, or a
+        local annotated `Final` (or `Final[Model]`) and assigned from `Model(...)`."""
         scope = self.context.scope
         if isinstance(expr, cst.Name):
             found = self.context.lookup(expr.value)
-            if found is None or found[0].kind != "local" or found[0].annotation is not None:
+            if found is None or found[0].kind != "local" or found[0].value is None:
                 return None
-            expr, scope = found[0].value, found[1]  # type: ignore[assignment]
+            binding, scope = found
+            if binding.annotation is not None:
+                final = self._final_model(binding.annotation, scope)
+                if final is None:
+                    return None  # annotated with something else: instance_class decided
+                if final:
+                    return final
+            assert binding.value is not None
+            expr = binding.value
+            if isinstance(expr, cst.Call):
+                callee = self.context.names.qualified_name(expr.func, scope)
+                if callee is not None and self._is_model(self.context.project.resolve(callee)):
+                    return self.context.project.resolve(callee)
         if scope is None or not isinstance(expr, cst.Call):
             return None
         func = expr.func
@@ -866,6 +880,22 @@ class Item(BaseModel):
             return None
         qualified = self.context.project.resolve(qualified)
         return qualified if self._is_model(qualified) else None
+
+    def _final_model(self, annotation: cst.BaseExpression, scope: Scope) -> Optional[str]:
+        """For `Final`: "" (look at the value); for `Final[Model]`: the model; else None."""
+        names = self.context.names
+        if isinstance(annotation, cst.Subscript):
+            if names.qualified_name(annotation.value, scope) not in FINAL:
+                return None
+            inner = annotation.slice[0].slice if len(annotation.slice) == 1 else None
+            if not isinstance(inner, cst.Index):
+                return None
+            qualified = names.qualified_name(inner.value, scope)
+            if qualified is None:
+                return None
+            qualified = self.context.project.resolve(qualified)
+            return qualified if self._is_model(qualified) else None
+        return "" if names.qualified_name(annotation, scope) in FINAL else None
 
     def _self_or_cls(self, name: str) -> Optional[tuple[str, bool]]:
         """`self` / `cls` of a method: the enclosing class, as an instance or as the class."""
