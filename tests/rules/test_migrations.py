@@ -636,3 +636,17 @@ def test_fl502_config_messages_say_why_there_is_no_fix(tmp_path: Path) -> None:
 )
 def test_fl502_final_annotations(tmp_path: Path, code: str, count: int) -> None:
     assert len(findings(tmp_path, PydanticV1Api, {"main.py": RECEIVERS + code})) == count
+
+
+def test_fl502_two_files_with_one_module_name_do_not_mix(tmp_path: Path) -> None:
+    # Without `__init__.py`, both files are module `models` to the index.
+    files = {
+        "a/models.py": V2
+        + "from pydantic import BaseModel\n\nclass Item(BaseModel):\n    x: int\n",
+        "b/models.py": (
+            "class Base:\n    def dict(self):\n        return {}\n\n"
+            "class Item(Base):\n    def f(self):\n        return self.dict()\n\n"
+            "    class Config:\n        orm_mode = True\n"
+        ),
+    }
+    assert findings(tmp_path, PydanticV1Api, files, "b/models.py") == []

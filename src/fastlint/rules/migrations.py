@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -796,15 +797,25 @@ class Item(BaseModel):
         self._enabled = self.context.project.uses_pydantic_v2
         self._positions: Optional[Positions] = None
         self._version_functions: dict[int, bool] = {}
+        self._own_module: Optional[bool] = None
 
     # --- what is a model --------------------------------------------------------------------
 
     def _is_model(self, qualified: str) -> bool:
         return self.context.project.is_subclass(qualified, MODEL_ROOTS)
 
-    def _class_qualname(self, scope_qualname: str) -> str:
-        module = self.context.module_name
-        return f"{module}.{scope_qualname}" if module else scope_qualname
+    def _class_qualname(self, scope_qualname: str) -> Optional[str]:
+        """This file's class as the project index names it; None when the index files another
+        module under this module's name (directories without `__init__.py` can make two files
+        share one), so what it says about the class may be about someone else's."""
+        if self._own_module is None:
+            module = self.context.project.find_module(self.context.module_name)
+            path = os.path.abspath(self.context.source.path)
+            self._own_module = module is not None and os.path.abspath(module.path) == path
+        if not self._own_module:
+            return None
+        module_name = self.context.module_name
+        return f"{module_name}.{scope_qualname}" if module_name else scope_qualname
 
     def _in_version_branch(self) -> bool:
         """Inside an `if` on the Pydantic version, or in a function that has one (its v1 code
@@ -914,7 +925,8 @@ class Item(BaseModel):
         decorators = {self.context.code_for(d.decorator) for d in function.decorators}
         if "staticmethod" in decorators:
             return None
-        return self._class_qualname(scope.parent.qualname), "classmethod" in decorators
+        cls = self._class_qualname(scope.parent.qualname)
+        return (cls, "classmethod" in decorators) if cls is not None else None
 
     # --- handlers ---------------------------------------------------------------------------
 
@@ -925,7 +937,7 @@ class Item(BaseModel):
         if scope is None or not scope.is_class or self._in_version_branch():
             return
         model = self._class_qualname(scope.qualname)
-        if not self._is_model(model):
+        if model is None or not self._is_model(model):
             return
         assert isinstance(scope.node, cst.ClassDef)
         keys, problem = _config_entries(node)
