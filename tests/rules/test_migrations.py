@@ -638,10 +638,11 @@ def test_fl502_final_annotations(tmp_path: Path, code: str, count: int) -> None:
     assert len(findings(tmp_path, PydanticV1Api, {"main.py": RECEIVERS + code})) == count
 
 
-def test_fl502_two_files_with_one_module_name_do_not_mix(tmp_path: Path) -> None:
+@pytest.mark.parametrize("model_dir", ["a", "z"])
+def test_fl502_two_files_with_one_module_name_do_not_mix(tmp_path: Path, model_dir: str) -> None:
     # Without `__init__.py`, both files are module `models` to the index.
     files = {
-        "a/models.py": V2
+        f"{model_dir}/models.py": V2
         + "from pydantic import BaseModel\n\nclass Item(BaseModel):\n    x: int\n",
         "b/models.py": (
             "class Base:\n    def dict(self):\n        return {}\n\n"

@@ -601,7 +601,10 @@ The project counts as being on Pydantic 2 when one of its modules uses, uncondit
 inside `if`/`try`, where code supporting both majors keeps it), an API only Pydantic 2 has:
 `from pydantic import ConfigDict` (or `field_validator`, `model_validator`, `TypeAdapter`,
 `computed_field`, `RootModel`, ...), an import of `pydantic_core` or `pydantic_settings`, or a
-`model_config = ...` in a class body. Requirement files are not read.
+`model_config = ...` in a class body. Requirement files are not read: code that uses a v2-only
+API proves which major it runs on, while a `pydantic>=2` pin may belong to another package of a
+monorepo, and findings should follow from the Python files of the run alone. A project that pins
+Pydantic 2 but uses none of its API yet is not checked (a missed finding, never a false one).
 
 Method calls are only reported where the receiver is known to be a Pydantic model of the project
 (a class deriving from `pydantic.BaseModel` through project classes): `Model.parse_obj(...)`, or
