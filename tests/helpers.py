@@ -34,10 +34,12 @@ def lint_tree(
     cwd = os.getcwd()
     os.chdir(root)
     try:
+        by_code = {rule.code: rule for rule in rules}
         result = run(
             ["."],
             project_root=str(root),
-            rules_for=lambda _file: tuple(rules),
+            rules_for=lambda _file: tuple(by_code),
+            load_rules=lambda codes: tuple(by_code[code] for code in codes),
             options=base,
             run_options=RunOptions(fix=fix, unsafe_fixes=unsafe, jobs=1),
             production_files=tuple(base.get("production-files", ())),

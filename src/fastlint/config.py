@@ -10,14 +10,20 @@ import os
 import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import Any, Optional, Protocol, TypeVar
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on Python < 3.11 only
-    import tomli as tomllib
 
-from fastlint.engine.rule import Rule
+class RuleLike(Protocol):
+    """What selection needs of a rule: a catalog entry or the rule class itself."""
+
+    @property
+    def code(self) -> str: ...
+
+    @property
+    def name(self) -> str: ...
+
+
+RuleT = TypeVar("RuleT", bound=RuleLike)
 
 
 class ConfigError(Exception):
@@ -115,9 +121,14 @@ def _has_tool_table(path: str) -> bool:
 
 
 def _read_toml(path: str) -> dict[str, Any]:
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - exercised on Python < 3.11 only
+        import tomli as tomllib
     try:
         with open(path, "rb") as handle:
-            return tomllib.load(handle)
+            loaded: dict[str, Any] = tomllib.load(handle)
+            return loaded
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
@@ -158,7 +169,7 @@ def load_settings(config_file: Optional[str], start: str) -> Settings:
 # --- rule selection ----------------------------------------------------------------------
 
 
-def selector_matches(rule: type[Rule], selector: str) -> bool:
+def selector_matches(rule: RuleLike, selector: str) -> bool:
     """`ALL`, a code (`FL101`), a prefix (`FL1`) or a rule name (`blocking-call-in-async`)."""
     selector = selector.strip()
     if selector.upper() == "ALL":
@@ -168,9 +179,7 @@ def selector_matches(rule: type[Rule], selector: str) -> bool:
     return rule.code.startswith(selector.upper()) and selector[:1].isalpha()
 
 
-def check_selectors(
-    rules: Sequence[type[Rule]], selectors: Iterable[str], where: str
-) -> None:
+def check_selectors(rules: Sequence[RuleLike], selectors: Iterable[str], where: str) -> None:
     for selector in selectors:
         if selector.upper() == "FL000" or selector.upper() == "FL0":
             continue
@@ -179,11 +188,11 @@ def check_selectors(
 
 
 def select_rules(
-    rules: Sequence[type[Rule]],
+    rules: Sequence[RuleT],
     select: Optional[Sequence[str]],
     extend_select: Sequence[str],
     ignore: Sequence[str],
-) -> list[type[Rule]]:
+) -> list[RuleT]:
     chosen_selectors = list(select) if select is not None else ["ALL"]
     chosen_selectors += list(extend_select)
     return [

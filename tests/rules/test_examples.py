@@ -7,8 +7,10 @@ from pathlib import Path
 import pytest
 
 from fastlint.engine.rule import Rule
-from fastlint.rules import ALL_RULES
+from fastlint.rules import all_rules
 from tests.helpers import as_example, lint_example
+
+ALL_RULES = all_rules()
 
 VALID = [(rule, i) for rule in ALL_RULES for i in range(len(rule.valid))]
 INVALID = [(rule, i) for rule in ALL_RULES for i in range(len(rule.invalid))]
@@ -41,8 +43,14 @@ def test_rule_is_documented(rule: type[Rule]) -> None:
     assert rule.code.startswith("FL") and len(rule.code) == 5
     assert rule.name == rule.name.lower() and " " not in rule.name
     assert rule.summary and len(rule.summary) <= 200
-    for section in ("## What it does", "## Why is this bad?", "## Example", "## Use instead",
-                    "## Fix safety", "## References"):
+    for section in (
+        "## What it does",
+        "## Why is this bad?",
+        "## Example",
+        "## Use instead",
+        "## Fix safety",
+        "## References",
+    ):
         assert section in rule.docs, f"{rule.code} docs lack {section}"
     assert rule.valid and rule.invalid, "each rule needs valid and invalid examples"
 

@@ -91,16 +91,21 @@ def _syntax_error(source: SourceFile, libcst_message: str) -> Finding:
     return parse_error(source, line, column, f"SyntaxError: {detail}")
 
 
-def applicable_rules(rules: Sequence[type[Rule]], text: str, kind: str) -> list[type[Rule]]:
-    """Rules that could fire on this text: the byte-level prefilter."""
-    chosen = []
-    for rule in rules:
-        if kind not in rule.file_kinds:
-            continue
-        if rule.triggers and not any(trigger in text for trigger in rule.triggers):
-            continue
-        chosen.append(rule)
-    return chosen
+def applicable_rules(
+    rules: Sequence[type[Rule]],
+    text: str,
+    kind: str,
+    project: ProjectIndex,
+    path: str,
+) -> list[type[Rule]]:
+    """Rules that could fire on this file, by their screens: no LibCST work for the others."""
+    candidates = [rule for rule in rules if kind in rule.file_kinds]
+    if not candidates:
+        return []
+    facts = project.facts_for_path(path) if kind == "python" else None
+    if facts is not None and facts.ast_failed:
+        facts = None
+    return [rule for rule in candidates if rule.could_fire(text, facts, project)]
 
 
 _SCOPE_TYPES = (cst.FunctionDef, cst.ClassDef, cst.Lambda)
@@ -151,11 +156,6 @@ def _indent_of_line(source: SourceFile, line: int) -> str:
     return text[: len(text) - len(text.lstrip(" \t"))]
 
 
-def _newline(source: SourceFile) -> str:
-    match = re.search(r"\r\n?|\n", source.text)
-    return match.group(0) if match else "\n"
-
-
 class _Materializer:
     """Turns pending findings into Findings with positions, fixes and context."""
 
@@ -188,7 +188,7 @@ class _Materializer:
                 content = "\n".join(
                     [lines[0]] + [indent + ln if ln.strip() else ln for ln in lines[1:]]
                 )
-        newline = _newline(self.source)
+        newline = self.source.newline
         return content.replace("\n", newline) if newline != "\n" else content
 
     def _whole_lines(self, start: int, end: int) -> tuple[int, int]:
@@ -228,10 +228,11 @@ class _Materializer:
             start, _ = self.node_offsets(pending.node)
             _, end = self.node_offsets(pending.end_node or pending.node)
             assert self.module is not None
-            snippet = " ".join(self.module.code_for_node(pending.node).split())
+            # As written: the baseline normalises it (comments need their line breaks).
+            snippet = self.module.code_for_node(pending.node)
         else:
             start, end = pending.start, pending.end
-            snippet = " ".join(self.source.text[start:end].split())
+            snippet = self.source.text[start:end]
         line, column = self.source.position(start)
         end_line, end_column = self.source.position(end)
         fix: Optional[Fix] = None
@@ -280,7 +281,7 @@ def check_source(
     """
     if skips_file(source.text):
         return []
-    active = applicable_rules(rules, source.text, kind)
+    active = applicable_rules(rules, source.text, kind, project, source.path)
     if not active and not must_parse:
         return []
     module: Optional[cst.Module] = None

@@ -20,7 +20,7 @@ import libcst as cst
 
 from fastlint.engine.findings import Applicability, Finding, Fix
 from fastlint.engine.names import dotted_name
-from fastlint.engine.source import SourceFile
+from fastlint.engine.source import SourceFile, first_newline
 
 MAX_ROUNDS = 10
 
@@ -37,15 +37,6 @@ def is_applicable(fix: Optional[Fix], unsafe: bool) -> bool:
     if fix is None:
         return False
     return fix.applicability is Applicability.SAFE or unsafe
-
-
-def _newline_of(text: str) -> str:
-    for i, char in enumerate(text):
-        if char == "\n":
-            return "\r\n" if i > 0 and text[i - 1] == "\r" else "\n"
-        if char == "\r":
-            return "\r"
-    return "\n"
 
 
 def apply_edits(text: str, fixes: Sequence[Fix]) -> tuple[str, int]:
@@ -135,7 +126,7 @@ def add_imports(text: str, imports: Iterable[tuple[str, Optional[str]]]) -> str:
     missing = [item for item in wanted if item not in _existing_imports(module)]
     if not missing:
         return text
-    newline = _newline_of(text)
+    newline = first_newline(text)
     lines = []
     for module_name, name in missing:
         if name is None:

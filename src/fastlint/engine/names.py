@@ -13,6 +13,7 @@ from typing import Optional, Union
 
 import libcst as cst
 
+from fastlint.engine.project import resolve_relative
 from fastlint.engine.walk import iter_children
 
 BUILTIN_NAMES = frozenset(dir(builtins))
@@ -50,16 +51,6 @@ def module_package(module_name: str, is_package: bool) -> str:
     if is_package:
         return module_name
     return module_name.rpartition(".")[0]
-
-
-def resolve_relative(package: str, level: int, module: Optional[str]) -> str:
-    parts = package.split(".") if package else []
-    if level > 1:
-        parts = parts[: len(parts) - (level - 1)] if level - 1 <= len(parts) else []
-    base = ".".join(parts)
-    if module:
-        return f"{base}.{module}" if base else module
-    return base
 
 
 def dotted_name(node: cst.BaseExpression) -> Optional[str]:
@@ -187,7 +178,7 @@ class _BindingCollector:
                 for item in node.names:
                     self.add(item.name.value, Binding("nonlocal"))
                 continue
-            stack.extend(iter_children(node))
+            stack.extend(reversed(list(iter_children(node))))  # keep source order
 
 
 class NameResolver:

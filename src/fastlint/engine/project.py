@@ -12,8 +12,6 @@ import os
 from dataclasses import dataclass, field
 from typing import Optional, Union
 
-from fastlint.engine.names import resolve_relative
-
 MAX_ALIAS_HOPS = 16
 
 # Names only Pydantic 2 exports; importing one at module level (outside `if`/`try`, where
@@ -34,6 +32,17 @@ PYDANTIC_V2_NAMES = frozenset(
         "ValidatorFunctionWrapHandler",
     }
 )
+
+
+def resolve_relative(package: str, level: int, module: Optional[str]) -> str:
+    """The absolute name of `from {'.' * level}{module} import ...` inside `package`."""
+    parts = package.split(".") if package else []
+    if level > 1:
+        parts = parts[: len(parts) - (level - 1)] if level - 1 <= len(parts) else []
+    base = ".".join(parts)
+    if module:
+        return f"{base}.{module}" if base else module
+    return base
 
 
 @dataclass
@@ -215,9 +224,16 @@ def _uses_pydantic_v2(stmt: ast.stmt) -> bool:
     return False
 
 
-def extract_facts(path: str, source: Union[str, bytes]) -> ModuleFacts:
+def extract_facts(
+    path: str,
+    source: Union[str, bytes],
+    *,
+    name: Optional[str] = None,
+    is_package: bool = False,
+) -> ModuleFacts:
     """Facts of one module; an unparsable module gives facts with its name only."""
-    name, is_package = module_name_for(path)
+    if name is None:
+        name, is_package = module_name_for(path)
     facts = ModuleFacts(name=name, path=path, is_package=is_package)
     try:
         tree = ast.parse(source)
@@ -229,37 +245,104 @@ def extract_facts(path: str, source: Union[str, bytes]) -> ModuleFacts:
 
 
 class ProjectIndex:
-    """All modules of a run, and the questions rules ask across them."""
+    """All modules of a run, and the questions rules ask across them.
+
+    While a file is checked, the index records which modules it asked about (`track`), so the
+    cache can tell when that file's findings depend on a module that changed.
+    """
 
     def __init__(self, modules: Optional[list[ModuleFacts]] = None) -> None:
-        self.modules: dict[str, ModuleFacts] = {}
+        self._modules: dict[str, Optional[ModuleFacts]] = {}
+        self._paths: dict[str, str] = {}  # module name -> absolute path
+        self._by_path: dict[str, ModuleFacts] = {}
+        self._ambiguous: set[str] = set()  # names of two files (scripts outside packages)
         self._by_suffix: dict[str, list[str]] = {}
+        self.digests: dict[str, str] = {}
         self.ast_failed: set[str] = set()  # absolute paths
+        self._tracked: Optional[dict[str, Optional[str]]] = None
+        self._pydantic_v2: Optional[bool] = None
         for facts in modules or []:
             self.add(facts)
 
     @property
     def uses_pydantic_v2(self) -> bool:
-        """Some module of the project uses an API that only Pydantic 2 has."""
-        return any(module.uses_pydantic_v2 for module in self.modules.values())
+        """Some module of the project uses an API that only Pydantic 2 has (depends on all)."""
+        if self._tracked is not None:
+            self._tracked["*"] = None
+        if self._pydantic_v2 is None:
+            self._pydantic_v2 = any(facts.uses_pydantic_v2 for facts in self._by_path.values())
+        return self._pydantic_v2
 
-    def add(self, facts: ModuleFacts) -> None:
+    def add_name(self, name: str, digest: str = "", path: str = "") -> None:
+        """Make a module known by name (its facts may follow with `add`)."""
+        path = os.path.abspath(path) if path else ""
+        known = self._paths.get(name)
+        if known is not None and path and known != path:
+            self._ambiguous.add(name)
+        elif path:
+            self._paths[name] = path
+        if name not in self._modules:
+            self._modules[name] = None
+            parts = name.split(".")
+            for i in range(len(parts)):
+                self._by_suffix.setdefault(".".join(parts[i:]), []).append(name)
+        self.digests[name] = digest
+
+    def add(self, facts: ModuleFacts, digest: str = "") -> None:
         if facts.ast_failed:
             self.ast_failed.add(os.path.abspath(facts.path))
-        self.modules[facts.name] = facts
-        parts = facts.name.split(".")
-        for i in range(len(parts)):
-            self._by_suffix.setdefault(".".join(parts[i:]), []).append(facts.name)
+        path = os.path.abspath(facts.path)
+        self._pydantic_v2 = None
+        self.add_name(facts.name, digest or self.digests.get(facts.name, ""), path)
+        self._by_path[path] = facts
+        if self._paths.get(facts.name) == path:
+            self._modules[facts.name] = facts
+
+    # --- dependency tracking -------------------------------------------------------------
+
+    def track(self) -> None:
+        self._tracked = {}
+
+    def tracked(self) -> dict[str, Optional[str]]:
+        """Queries since `track()`, each with the module it found (None: not in the project)."""
+        found = self._tracked or {}
+        self._tracked = None
+        return found
+
+    def all_modules(self) -> list[ModuleFacts]:
+        """Every module's facts: a rule that reads them all depends on all of them."""
+        if self._tracked is not None:
+            self._tracked["*"] = None
+        return [facts for facts in self._modules.values() if facts is not None]
+
+    def whole_digest(self) -> str:
+        return repr((sorted(self.digests.items()), sorted(self._ambiguous)))
+
+    def facts_for_path(self, path: str) -> Optional[ModuleFacts]:
+        """The facts of one file (its own; no dependency on other modules)."""
+        return self._by_path.get(os.path.abspath(path))
+
+    # --- lookups -------------------------------------------------------------------------
+
+    def find_module_name(self, name: str) -> Optional[str]:
+        """The project module imported as `name`; tolerates roots that are not packages.
+
+        None when no file, or more than one, could be meant.
+        """
+        if name in self._ambiguous:
+            return None
+        if name in self._modules:
+            return name
+        candidates = self._by_suffix.get(name, [])
+        if len(candidates) == 1 and candidates[0] not in self._ambiguous:
+            return candidates[0]
+        return None
 
     def find_module(self, name: str) -> Optional[ModuleFacts]:
-        """A project module by import name; tolerates roots that are not packages (src/, app/)."""
-        found = self.modules.get(name)
-        if found is not None:
-            return found
-        candidates = self._by_suffix.get(name, [])
-        if len(candidates) == 1:
-            return self.modules[candidates[0]]
-        return None
+        found = self.find_module_name(name)
+        if self._tracked is not None:
+            self._tracked[name] = found
+        return self._modules.get(found) if found is not None else None
 
     def _split(self, qualified: str) -> Optional[tuple[ModuleFacts, str]]:
         """Split `pkg.mod.attr.rest` into the longest project module and the rest."""

@@ -11,12 +11,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Optional, Union
 
-import libcst as cst
-
 from fastlint.engine.findings import Applicability, Severity
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # LibCST is imported only when a file is parsed: cached runs never need it.
+    import libcst as cst
+
     from fastlint.engine.context import FileContext
+    from fastlint.engine.project import ModuleFacts, ProjectIndex
 
 
 @dataclass(frozen=True)
@@ -93,6 +94,9 @@ class Rule:
     fix: ClassVar[Optional[Applicability]] = None  # the best fix the rule offers, if any
     tags: ClassVar[tuple[str, ...]] = ()
     security: ClassVar[bool] = False
+    # How often a finding is a true positive (SARIF `precision`): "very-high", "high", "medium",
+    # "low". Code scanning lists alerts of higher precision first.
+    precision: ClassVar[str] = "high"
     # Which files the rule reads: "python", "dockerfile", "procfile", "compose", "production".
     file_kinds: ClassVar[frozenset[str]] = frozenset({"python"})
     # A file is parsed for this rule only if its text contains one of these (empty: always).
@@ -102,6 +106,16 @@ class Rule:
 
     def __init__(self, context: FileContext) -> None:
         self.context = context
+
+    @classmethod
+    def could_fire(cls, text: str, facts: Optional[ModuleFacts], project: ProjectIndex) -> bool:
+        """The screen: could this rule report anything in this file? Checked before LibCST parses.
+
+        Must never answer no for a file that has a finding. The default looks for `triggers` in
+        the text; rules that can say more from the file's `ast` facts (None when Python's own
+        parser could not read the file) override it.
+        """
+        return not cls.triggers or any(trigger in text for trigger in cls.triggers)
 
     @property
     def options(self) -> dict[str, Any]:

@@ -1,27 +1,35 @@
 """A whole run: discover files, build the project index, check (and fix) every file.
 
+Phases: (1) discover and look every file up in the cache; (2) extract project facts of the files
+that changed; (3) check the files that changed or whose cross-file dependencies changed. A run
+where nothing changed stops after (1): no parse, and neither LibCST nor the rules are imported.
 Work is spread over processes with `--jobs`; results are merged in discovery order, so output is
-the same for any number of jobs.
+the same for any number of jobs, with or without the cache.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import os
-from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Callable, Optional
 
-from fastlint.engine.checker import check_source, parse_error
+from fastlint.engine.cache import EVERYTHING, Cache, CacheEntry, content_hash, facts_digest
 from fastlint.engine.discovery import DiscoveredFile, discover
-from fastlint.engine.findings import Finding
-from fastlint.engine.fixes import fix_text, unified_diff, write_atomic
+from fastlint.engine.findings import Finding, Severity
 from fastlint.engine.project import ModuleFacts, ProjectIndex, extract_facts, module_name_for
-from fastlint.engine.rule import Rule
-from fastlint.engine.source import SourceFile, UnreadableFile, display_path, read_source
+from fastlint.engine.source import UnreadableFile, display_path, read_source
 
-# Below this many files, worker processes cost more than they save.
-PARALLEL_THRESHOLD = 40
+if TYPE_CHECKING:
+    from concurrent.futures import Executor
+
+    from fastlint.engine.rule import Rule
+
+# Below this many files to work on, worker processes cost more than they save.
+PARALLEL_THRESHOLD = 24
+
+RuleLoader = Callable[[tuple[str, ...]], tuple["type[Rule]", ...]]
 
 
 @dataclass(frozen=True)
@@ -30,6 +38,8 @@ class RunOptions:
     unsafe_fixes: bool = False
     diff: bool = False  # compute fixes, write nothing
     jobs: int = 0  # 0: decide from the number of files and cores
+    cache_dir: Optional[str] = None  # None: no cache
+    cache_key: str = ""
 
 
 @dataclass
@@ -38,45 +48,32 @@ class FileResult:
     fixes_applied: int = 0
     diff: str = ""
     problem: Optional[str] = None
+    # For the cache: what was checked, and which modules the check asked the index about.
+    digest: str = ""
+    dependencies: dict[str, tuple[Optional[str], Optional[str]]] = field(default_factory=dict)
 
 
 @dataclass
 class RunResult:
     findings: list[Finding] = field(default_factory=list)
     files_checked: int = 0
+    files_cached: int = 0
     fixes_applied: int = 0
     diffs: list[str] = field(default_factory=list)
     problems: list[tuple[str, str]] = field(default_factory=list)
 
 
-@dataclass(frozen=True)
-class FileTask:
-    file: DiscoveredFile
-    rules: tuple[type[Rule], ...]
-
-
-def _facts(path: str) -> Optional[ModuleFacts]:
-    try:
-        with open(path, "rb") as handle:
-            data = handle.read()
-    except OSError:
-        return None
-    return extract_facts(path, data)
-
-
-# Per worker process: set once by the pool initializer instead of pickled with every task.
-_WORKER_STATE: dict[str, Any] = {}
-
-
-def _init_worker(index: ProjectIndex, options: dict[str, Any], run: RunOptions) -> None:
-    _WORKER_STATE["index"] = index
-    _WORKER_STATE["options"] = options
-    _WORKER_STATE["run"] = run
-
-
-def _check_task(task: FileTask) -> FileResult:
-    return check_file(
-        task.file, task.rules, _WORKER_STATE["index"], _WORKER_STATE["options"], _WORKER_STATE["run"]
+def _placeholder_error(path: str, message: str) -> Finding:
+    return Finding(
+        path=display_path(path),
+        line=1,
+        column=1,
+        end_line=1,
+        end_column=1,
+        code="FL000",
+        rule="parse-error",
+        severity=Severity.ERROR,
+        message=message,
     )
 
 
@@ -86,18 +83,22 @@ def check_file(
     index: ProjectIndex,
     options: dict[str, Any],
     run: RunOptions,
+    module: tuple[str, bool] = ("", False),
 ) -> FileResult:
+    """Check (and fix) one file. LibCST is imported here, when a file is really checked."""
+    from fastlint.engine.checker import check_source
+    from fastlint.engine.fixes import fix_text, unified_diff, write_atomic
+
     python = file.kind == "python"
     try:
         source = read_source(file.path, python=python)
     except UnreadableFile as exc:
-        placeholder = SourceFile(file.path, display_path(file.path), "")
-        return FileResult([parse_error(placeholder, 1, 1, str(exc))])
-    module_name, is_package = module_name_for(file.path) if python else ("", False)
+        return FileResult([_placeholder_error(file.path, str(exc))])
+    module_name, is_package = module
     must_parse = python and os.path.abspath(file.path) in index.ast_failed
 
     def check(text: str) -> list[Finding]:
-        current = SourceFile(source.path, source.display_path, text, source.encoding, source.bom)
+        current = dataclasses.replace(source, text=text, _line_starts=None)
         return check_source(
             current,
             rules,
@@ -109,40 +110,186 @@ def check_file(
             must_parse=must_parse,
         )
 
-    if not (run.fix or run.diff):
-        return FileResult(check(source.text))
-    outcome = fix_text(source.text, check, unsafe=run.unsafe_fixes, python=python)
-    result = FileResult(outcome.findings, outcome.applied, problem=outcome.problem)
-    if outcome.text != source.text:
-        if run.diff:
-            result.diff = unified_diff(source.display_path, source.text, outcome.text)
+    index.track()
+    try:
+        if not (run.fix or run.diff):
+            result = FileResult(check(source.text), digest=source.digest)
         else:
-            try:
-                write_atomic(source, outcome.text)
-            except OSError as exc:
-                result.problem = f"cannot write the fixed file: {exc.strerror or exc}"
-                result.fixes_applied = 0
+            outcome = fix_text(source.text, check, unsafe=run.unsafe_fixes, python=python)
+            result = FileResult(outcome.findings, outcome.applied, problem=outcome.problem)
+            if outcome.text != source.text:
+                if run.diff:
+                    result.diff = unified_diff(source.display_path, source.text, outcome.text)
+                else:
+                    try:
+                        write_atomic(source, outcome.text)
+                    except OSError as exc:
+                        result.problem = f"cannot write the fixed file: {exc.strerror or exc}"
+                        result.fixes_applied = 0
+    finally:
+        queries = index.tracked()
+    result.dependencies = {
+        query: (
+            (None, index.whole_digest())
+            if query == EVERYTHING
+            else (found, index.digests.get(found) if found is not None else None)
+        )
+        for query, found in queries.items()
+    }
     return result
 
 
-def _jobs(requested: int, files: int) -> int:
+# --- worker processes ---------------------------------------------------------------------
+
+# Set before the pool forks, so workers inherit the index instead of unpickling it per task.
+_WORKER: dict[str, Any] = {}
+
+
+def _init_worker(state: dict[str, Any]) -> None:
+    _WORKER.update(state)
+
+
+def _rules_for(codes: tuple[str, ...]) -> tuple[type[Rule], ...]:
+    cache: dict[tuple[str, ...], tuple[type[Rule], ...]] = _WORKER.setdefault("rules", {})
+    if codes not in cache:
+        cache[codes] = _WORKER["load_rules"](codes)
+    return cache[codes]
+
+
+def _check_task(task: tuple[DiscoveredFile, tuple[str, ...], tuple[str, bool]]) -> FileResult:
+    file, codes, module = task
+    return check_file(
+        file, _rules_for(codes), _WORKER["index"], _WORKER["options"], _WORKER["run"], module
+    )
+
+
+def _facts_task(task: tuple[str, str, bool]) -> tuple[Optional[ModuleFacts], str]:
+    path, name, is_package = task
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read()
+    except OSError:
+        return None, ""
+    facts = extract_facts(path, data, name=name, is_package=is_package)
+    return facts, facts_digest(facts)
+
+
+def _pool(jobs: int, state: dict[str, Any]) -> Executor:
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    _WORKER.clear()
+    _WORKER.update(state)
+    methods = multiprocessing.get_all_start_methods()
+    if "fork" in methods:
+        return ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork"))
+    return ProcessPoolExecutor(jobs, initializer=_init_worker, initargs=(state,))
+
+
+def _map(
+    function: Callable[[Any], Any], items: list[Any], jobs: int, state: dict[str, Any]
+) -> Iterator[Any]:
+    """Results in order, in this process or across `jobs` processes."""
+    if jobs <= 1 or len(items) < PARALLEL_THRESHOLD:
+        _WORKER.clear()
+        _WORKER.update(state)
+        yield from map(function, items)
+        return
+    with _pool(jobs, state) as pool:
+        yield from pool.map(function, items, chunksize=max(1, len(items) // (jobs * 8)))
+
+
+def _jobs(requested: int) -> int:
     if requested > 0:
         return requested
-    if files < PARALLEL_THRESHOLD:
-        return 1
     return max(1, min(os.cpu_count() or 1, 8))
+
+
+# --- the run ------------------------------------------------------------------------------
+
+
+@dataclass
+class _FileState:
+    file: DiscoveredFile
+    codes: tuple[str, ...]
+    module: tuple[str, bool]
+    stat: Optional[os.stat_result]
+    entry: Optional[CacheEntry] = None  # a cache entry whose content matches
+    digest: str = ""
+
+
+class _ModuleNames:
+    """Module names of files, memoising the `__init__.py` lookups per directory."""
+
+    def __init__(self) -> None:
+        self._memo: dict[str, tuple[str, bool]] = {}
+
+    def __call__(self, path: str) -> tuple[str, bool]:
+        if path not in self._memo:
+            self._memo[path] = module_name_for(path)
+        return self._memo[path]
+
+
+def _stat(path: str) -> Optional[os.stat_result]:
+    try:
+        return os.stat(path)
+    except OSError:
+        return None
+
+
+def _lookup(state: _FileState, cache: Cache) -> None:
+    """Find a cache entry for the file's current content: stat first, then content hash."""
+    entry = cache.entries.get(os.path.abspath(state.file.path))
+    if entry is None or state.stat is None:
+        return
+    if entry.mtime_ns == state.stat.st_mtime_ns and entry.size == state.stat.st_size:
+        state.entry = entry
+        return
+    try:
+        with open(state.file.path, "rb") as handle:
+            digest = content_hash(handle.read())
+    except OSError:
+        return
+    if digest == entry.content_hash:
+        entry.mtime_ns, entry.size = state.stat.st_mtime_ns, state.stat.st_size
+        cache.changed = True
+        state.entry = entry
+
+
+def _still_valid(entry: CacheEntry, index: ProjectIndex) -> bool:
+    for query, (found, digest) in entry.dependencies.items():
+        if query == EVERYTHING:
+            if digest != index.whole_digest():
+                return False
+            continue
+        now = index.find_module_name(query)
+        if now != found:
+            return False
+        if now is not None and index.digests.get(now) != digest:
+            return False
+    return True
+
+
+def _relocated(findings: list[Finding], path: str) -> list[Finding]:
+    """Cached findings under the path as displayed from the current directory."""
+    shown = display_path(path)
+    if all(f.path == shown for f in findings):
+        return findings
+    return [dataclasses.replace(f, path=shown) for f in findings]
 
 
 def run(
     paths: Sequence[str],
     *,
     project_root: str,
-    rules_for: Any,  # Callable[[DiscoveredFile], tuple[type[Rule], ...]]
+    rules_for: Callable[[DiscoveredFile], tuple[str, ...]],
+    load_rules: RuleLoader,
     options: dict[str, Any],
     run_options: RunOptions,
     exclude: Sequence[str] = (),
     respect_gitignore: bool = True,
     production_files: Sequence[str] = (),
+    progress: Optional[Callable[[int, int], None]] = None,
 ) -> RunResult:
     discovery = discover(
         paths,
@@ -152,29 +299,118 @@ def run(
         production_files=production_files,
     )
     result = RunResult(problems=list(discovery.problems))
-    files = discovery.files
-    result.files_checked = len(files)
-    python_paths = [f.path for f in files if f.kind == "python"]
-    tasks = [FileTask(f, tuple(rules_for(f))) for f in files]
-    jobs = _jobs(run_options.jobs, len(files))
-    if jobs == 1:
-        index = ProjectIndex([f for f in map(_facts, python_paths) if f is not None])
-        results = [check_file(t.file, t.rules, index, options, run_options) for t in tasks]
-    else:
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
-            chunk = max(1, len(python_paths) // (jobs * 8))
-            facts = pool.map(_facts, python_paths, chunksize=chunk)
-            index = ProjectIndex([f for f in facts if f is not None])
-        with ProcessPoolExecutor(
-            max_workers=jobs, initializer=_init_worker, initargs=(index, options, run_options)
-        ) as pool:
-            results = list(pool.map(_check_task, tasks, chunksize=max(1, len(tasks) // (jobs * 8))))
-    for task, file_result in zip(tasks, results):
+    for missing in discovery.missing:
+        result.findings.append(_placeholder_error(missing, "no such file or directory"))
+    result.files_checked = len(discovery.files)
+    jobs = _jobs(run_options.jobs)
+    writes = run_options.fix or run_options.diff
+    cache = (
+        Cache(run_options.cache_dir, run_options.cache_key)
+        if run_options.cache_dir is not None and not writes
+        else None
+    )
+
+    # Phase 1: what each file is, and whether the cache knows its current content.
+    names = _ModuleNames()
+    states = []
+    for file in discovery.files:
+        python = file.kind == "python"
+        state = _FileState(
+            file, rules_for(file), names(file.path) if python else ("", False), _stat(file.path)
+        )
+        if cache is not None:
+            _lookup(state, cache)
+        states.append(state)
+
+    # Phase 2: the project index; facts are extracted only for files the cache does not know.
+    index = ProjectIndex()
+    for state in states:
+        if state.file.kind == "python" and state.entry is not None:
+            index.add_name(state.module[0], state.entry.facts_digest or "", state.file.path)
+    unknown = [s for s in states if s.file.kind == "python" and s.entry is None]
+    tasks = [(s.file.path, *s.module) for s in unknown]
+    for state, (facts, digest) in zip(unknown, _map(_facts_task, tasks, jobs, {})):
+        if facts is not None:
+            index.add(facts, digest)
+            state.digest = digest
+            if cache is not None:
+                cache.store_facts(os.path.abspath(state.file.path), facts)
+
+    # Phase 3: check what changed, and what depends on a module that changed.
+    to_check = [s for s in states if s.entry is None or not _still_valid(s.entry, index)]
+    result.files_cached = len(states) - len(to_check)
+    fresh: dict[int, FileResult] = {}
+    if to_check:
+        _complete_index(index, states, cache)
+        state_for_workers = {
+            "index": index,
+            "options": options,
+            "run": run_options,
+            "load_rules": load_rules,
+        }
+        work = [(s.file, s.codes, s.module) for s in to_check]
+        checked = _map(_check_task, work, jobs, state_for_workers)
+        for done, (state, file_result) in enumerate(zip(to_check, checked), start=1):
+            fresh[id(state)] = file_result
+            if progress is not None:
+                progress(done, len(to_check))
+            if cache is not None:
+                _remember(cache, state, file_result, index)
+
+    for state in states:
+        file_result = fresh.get(id(state))
+        if file_result is None:
+            assert state.entry is not None
+            result.findings.extend(_relocated(state.entry.findings, state.file.path))
+            continue
         result.findings.extend(file_result.findings)
         result.fixes_applied += file_result.fixes_applied
         if file_result.diff:
             result.diffs.append(file_result.diff)
         if file_result.problem:
-            result.problems.append((display_path(task.file.path), file_result.problem))
+            result.problems.append((display_path(state.file.path), file_result.problem))
+    if cache is not None:
+        cache.save({os.path.abspath(s.file.path) for s in states})
     result.findings.sort(key=lambda f: f.sort_key)
     return result
+
+
+def _complete_index(index: ProjectIndex, states: list[_FileState], cache: Optional[Cache]) -> None:
+    """Give the index the facts of cached files too, before anything is checked."""
+    for state in states:
+        if state.file.kind != "python" or state.entry is None:
+            continue
+        path = os.path.abspath(state.file.path)
+        facts = cache.facts.get(path) if cache is not None else None
+        if facts is None:  # the facts file was lost: extract again
+            facts, digest = _facts_task((state.file.path, *state.module))
+            if facts is None:
+                continue
+            if cache is not None:
+                cache.store_facts(path, facts)
+        index.add(facts, state.entry.facts_digest or "")
+
+
+def _remember(
+    cache: Cache, state: _FileState, file_result: FileResult, index: ProjectIndex
+) -> None:
+    path = os.path.abspath(state.file.path)
+    if state.stat is None or not file_result.digest:
+        cache.drop(path)
+        return
+    if any(f.code == "FL000" for f in file_result.findings):
+        cache.drop(path)  # parse errors are never cached
+        return
+    digest = state.digest or (state.entry.facts_digest if state.entry is not None else None)
+    cache.put(
+        path,
+        CacheEntry(
+            mtime_ns=state.stat.st_mtime_ns,
+            size=state.stat.st_size,
+            content_hash=file_result.digest,
+            module_name=state.module[0],
+            facts_digest=digest if state.file.kind == "python" else None,
+            findings=file_result.findings,
+            dependencies=file_result.dependencies,
+        ),
+    )

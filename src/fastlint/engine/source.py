@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import hashlib
 import io
 import os
 import re
@@ -25,6 +26,7 @@ class SourceFile:
     text: str  # decoded, without BOM
     encoding: str = "utf-8"
     bom: bool = False
+    digest: str = ""  # of the bytes on disk, for the cache
     _line_starts: Optional[list[int]] = field(default=None, repr=False)
 
     @property
@@ -54,6 +56,11 @@ class SourceFile:
                 hi = mid - 1
         return lo + 1, offset - starts[lo] + 1
 
+    @property
+    def newline(self) -> str:
+        """The file's first line ending, used for text a fix inserts."""
+        return first_newline(self.text)
+
     def line_text(self, line: int) -> str:
         starts = self.line_starts
         if not 1 <= line <= len(starts):
@@ -67,6 +74,11 @@ class SourceFile:
         if self.bom:
             data = codecs.BOM_UTF8 + data
         return data
+
+
+def first_newline(text: str) -> str:
+    match = NEWLINE_RE.search(text)
+    return match.group(0) if match else "\n"
 
 
 def display_path(path: str) -> str:
@@ -127,4 +139,5 @@ def read_source(path: str, *, python: bool = True) -> SourceFile:
     except OSError as exc:
         raise UnreadableFile(f"cannot read: {exc.strerror or exc}") from None
     text, encoding, bom = decode_python(data) if python else decode_text(data)
-    return SourceFile(path, display_path(path), text, encoding, bom)
+    digest = hashlib.blake2b(data, digest_size=16).hexdigest()
+    return SourceFile(path, display_path(path), text, encoding, bom, digest)

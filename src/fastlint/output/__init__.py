@@ -5,18 +5,22 @@ from __future__ import annotations
 import importlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import TYPE_CHECKING, Callable, Protocol
 
 from fastlint.engine.findings import Applicability, Finding
-from fastlint.engine.rule import Rule
 
-FORMATS = ("text", "json")
+if TYPE_CHECKING:
+    from fastlint.engine.rule import Rule
+
+FORMATS = ("text", "json", "sarif", "github", "gitlab", "junit")
 
 
 @dataclass
 class Report:
     findings: list[Finding]
-    rules: Sequence[type[Rule]]  # the rules that ran
+    # The rules that ran, loaded only by formats that describe them (SARIF), so a cached
+    # run in text or JSON never imports the rules.
+    load_rules: Callable[[], Sequence[type[Rule]]]
     version: str
     files_checked: int = 0
     fixes_applied: int = 0
@@ -24,6 +28,10 @@ class Report:
     show_fixes_hint: bool = True
     problems: list[tuple[str, str]] = field(default_factory=list)
     baseline_gone: int = 0  # baseline entries that no longer match a finding
+
+    @property
+    def rules(self) -> Sequence[type[Rule]]:
+        return self.load_rules()
 
     @property
     def fixable(self) -> int:

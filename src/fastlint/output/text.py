@@ -4,12 +4,24 @@ from __future__ import annotations
 
 import io
 import os
-
-from rich.console import Console
-from rich.markup import escape
+from typing import Callable
 
 from fastlint.engine.findings import Applicability, Finding
 from fastlint.output import Report
+
+# (text, style) → the text, plain or as rich markup. rich is imported only for colour output.
+Paint = Callable[[str, str], str]
+
+
+def _plain(text: str, style: str) -> str:
+    return text
+
+
+def _markup(text: str, style: str) -> str:
+    from rich.markup import escape
+
+    return f"[{style}]{escape(text)}[/]" if style else escape(text)
+
 
 _SEVERITY_STYLE = {"error": "bold red", "warning": "bold yellow", "info": "bold cyan"}
 
@@ -25,7 +37,7 @@ def _source_line(path: str, line: int, cache: dict[str, list[str]]) -> str:
     return lines[line - 1] if 0 < line <= len(lines) else ""
 
 
-def _frame(finding: Finding, cache: dict[str, list[str]]) -> list[str]:
+def _frame(finding: Finding, cache: dict[str, list[str]], paint: Paint) -> list[str]:
     text = _source_line(finding.path.replace("/", os.sep), finding.line, cache)
     if not text.strip():
         return []
@@ -36,11 +48,12 @@ def _frame(finding: Finding, cache: dict[str, list[str]]) -> list[str]:
     end = finding.end_column - 1 if finding.end_line == finding.line else len(text.rstrip())
     width = max(end - start, 1)
     style = _SEVERITY_STYLE.get(finding.severity.value, "bold")
+    underline = f"{'^' * width} {finding.code}"
     return [
-        f"[blue]{pad} |[/]",
-        f"[blue]{gutter} |[/] {escape(text)}",
-        f"[blue]{pad} |[/] {' ' * start}[{style}]{'^' * width} {finding.code}[/]",
-        f"[blue]{pad} |[/]",
+        paint(f"{pad} |", "blue"),
+        f"{paint(f'{gutter} |', 'blue')} {paint(text, '')}",
+        f"{paint(f'{pad} |', 'blue')} {' ' * start}{paint(underline, style)}",
+        paint(f"{pad} |", "blue"),
     ]
 
 
@@ -49,15 +62,8 @@ def _plural(count: int, word: str) -> str:
 
 
 def render(report: Report, *, color: bool) -> str:
-    buffer = io.StringIO()
-    console = Console(
-        file=buffer,
-        force_terminal=color,
-        no_color=not color,
-        highlight=False,
-        soft_wrap=True,
-        width=10_000,
-    )
+    paint: Paint = _markup if color else _plain
+    lines: list[str] = []
     cache: dict[str, list[str]] = {}
     for finding in report.findings:
         marker = ""
@@ -66,33 +72,40 @@ def render(report: Report, *, color: bool) -> str:
         ):
             marker = "[*] "
         style = _SEVERITY_STYLE.get(finding.severity.value, "bold")
-        console.print(
-            f"[bold]{escape(finding.path)}[/]:{finding.line}:{finding.column}: "
-            f"[{style}]{finding.code}[/] {marker}{escape(finding.message)}"
+        lines.append(
+            f"{paint(finding.path, 'bold')}:{finding.line}:{finding.column}: "
+            f"{paint(finding.code, style)} {paint(marker + finding.message, '')}"
         )
-        for line in _frame(finding, cache):
-            console.print(line)
-        console.print()
+        lines.extend(_frame(finding, cache, paint))
+        lines.append("")
     for path, problem in report.problems:
-        console.print(f"[bold yellow]warning[/]: {escape(path)}: {escape(problem)}")
-    console.print(_summary(report))
+        lines.append(f"{paint('warning', 'bold yellow')}: {paint(f'{path}: {problem}', '')}")
+    lines.append(_summary(report, paint))
+    if not color:
+        return "\n".join(lines) + "\n"
+    from rich.console import Console
+
+    buffer = io.StringIO()
+    console = Console(
+        file=buffer, force_terminal=True, highlight=False, soft_wrap=True, width=10_000
+    )
+    for line in lines:
+        console.print(line)
     return buffer.getvalue()
 
 
-def _summary(report: Report) -> str:
+def _summary(report: Report, paint: Paint) -> str:
     remaining = len(report.findings)
     if report.fixes_applied:
-        if remaining:
-            head = (
-                f"Found {_plural(remaining + report.fixes_applied, 'error')} "
-                f"({report.fixes_applied} fixed, {remaining} remaining)."
-            )
-        else:
-            head = f"Found {_plural(report.fixes_applied, 'error')} ({report.fixes_applied} fixed, 0 remaining)."
+        total = remaining + report.fixes_applied
+        head = (
+            f"Found {_plural(total, 'error')} "
+            f"({report.fixes_applied} fixed, {remaining} remaining)."
+        )
     elif remaining:
         head = f"Found {_plural(remaining, 'error')}."
     else:
-        head = "[green]All checks passed![/]"
+        head = paint("All checks passed!", "green")
     parts = [head]
     if report.baseline_gone:
         gone = report.baseline_gone
@@ -101,7 +114,7 @@ def _summary(report: Report) -> str:
         fixable = report.fixable
         hidden = report.hidden_unsafe
         if fixable:
-            parts.append(f"[*] {fixable} fixable with the `--fix` option.")
+            parts.append(paint(f"[*] {fixable} fixable with the `--fix` option.", ""))
         if hidden:
             parts.append(
                 f"{_plural(hidden, 'hidden fix')} can be enabled with the `--unsafe-fixes` option."

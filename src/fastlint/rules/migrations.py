@@ -302,6 +302,7 @@ class AsyncClientAppArgument(Rule):
     code = "FL503"
     name = "asyncclient-app-argument"
     severity = Severity.ERROR
+    precision = "very-high"  # a keyword that httpx 0.28 rejects, on a resolved httpx client
     summary = (
         "`httpx.AsyncClient(app=...)` was removed in httpx 0.28; "
         "pass `transport=ASGITransport(app=...)`"
@@ -797,10 +798,25 @@ class Item(BaseModel):
     )
 
     def begin_file(self) -> None:
-        self._enabled = self.context.project.uses_pydantic_v2
+        self._pydantic_v2: Optional[bool] = None
         self._positions: Optional[Positions] = None
         self._version_functions: dict[int, bool] = {}
         self._own_module: Optional[bool] = None
+
+    def _report(
+        self,
+        node: cst.CSTNode,
+        message: str,
+        *,
+        fix: Optional[PendingFix] = None,
+        end_node: Optional[cst.CSTNode] = None,
+    ) -> None:
+        """Report only in a project on Pydantic 2. Asked last, because the answer depends on
+        every module: a file that asks must be checked again when any module changes."""
+        if self._pydantic_v2 is None:
+            self._pydantic_v2 = self.context.project.uses_pydantic_v2
+        if self._pydantic_v2:
+            self.report(node, message, fix=fix, end_node=end_node)
 
     # --- what is a model --------------------------------------------------------------------
 
@@ -934,7 +950,7 @@ class Item(BaseModel):
     # --- handlers ---------------------------------------------------------------------------
 
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
-        if not self._enabled or node.name.value != "Config":
+        if node.name.value != "Config":
             return
         scope = self.context.scope
         if scope is None or not scope.is_class or self._in_version_branch():
@@ -960,7 +976,7 @@ class Item(BaseModel):
             message += f" (no automatic fix: {problem})"
         else:
             fix = self._config_fix(node, bool(renamed))
-        self.report(node, message, fix=fix, end_node=node.name)
+        self._report(node, message, fix=fix, end_node=node.name)
 
     def _config_fix(self, config: cst.ClassDef, renamed: bool) -> Optional[PendingFix]:
         needs_import = _import_state(self, "ConfigDict", CONFIG_DICTS)
@@ -1020,8 +1036,6 @@ class Item(BaseModel):
         )
 
     def visit_Call(self, node: cst.Call) -> None:
-        if not self._enabled:
-            return
         func = node.func
         if isinstance(func, cst.Attribute):
             method = func.attr.value
@@ -1059,7 +1073,7 @@ class Item(BaseModel):
                 edits.append(insert_after(node.args[0].value, ", from_attributes=True"))
             fix = self.make_fix(f"Use `.{new}()`", *edits)
         extra = ", from_attributes=True" if method == "from_orm" else ""
-        self.report(
+        self._report(
             node,
             f"`{receiver}.{method}()` is Pydantic v1 API, deprecated in Pydantic 2: use "
             f"`{receiver}.{new}(...{extra})`",
@@ -1074,7 +1088,7 @@ class Item(BaseModel):
         fix = None
         if _keyword(node, "pattern") is None:
             fix = self.make_fix("Use `pattern=`", replace(regex.keyword, "pattern"))
-        self.report(
+        self._report(
             regex,
             f"`{self.context.code_for(node.func)}(regex=...)` is Pydantic v1 API (Pydantic 2 "
             "rejects it): use `pattern=`",
@@ -1095,7 +1109,7 @@ class Item(BaseModel):
                     replace(arg.keyword, new),
                     applicability=Applicability.UNSAFE,
                 )
-            self.report(
+            self._report(
                 arg,
                 f"`{arg.keyword.value}` is a Pydantic v1 config key that Pydantic 2 ignores: "
                 f"use `{new}`",
@@ -1103,8 +1117,6 @@ class Item(BaseModel):
             )
 
     def visit_Decorator(self, node: cst.Decorator) -> None:
-        if not self._enabled:
-            return
         expr = node.decorator
         func = expr.func if isinstance(expr, cst.Call) else expr
         written = dotted_name(func)
@@ -1113,7 +1125,7 @@ class Item(BaseModel):
         qualified = self.context.qualified_name(func)
         if qualified in ROOT_VALIDATORS:
             if not self._in_version_branch():
-                self.report(
+                self._report(
                     node,
                     "`@root_validator` is Pydantic v1 API, deprecated in Pydantic 2: use "
                     "`@model_validator(mode=...)`",
@@ -1121,7 +1133,7 @@ class Item(BaseModel):
             return
         if qualified not in VALIDATORS or self._in_version_branch():
             return
-        self.report(
+        self._report(
             node,
             "`@validator` is Pydantic v1 API, deprecated in Pydantic 2: use `@field_validator` "
             "with `@classmethod`",

@@ -1,0 +1,189 @@
+"""A cache that never lies: per-file results keyed by content, configuration and versions.
+
+As ruff and mypy do (see the project notes): a file is looked up by stat first, then by content
+hash. Results of files with findings are cached too: LibCST work costs 100-300× ruff's.
+A file's findings may depend on other modules through the project index, so each entry records
+which modules it asked the index about (and the digest of their facts then): editing a helper
+in one module invalidates the files that used it, and only those. Files with parse errors are
+never cached. Writes are atomic; the folder is marked with CACHEDIR.TAG.
+
+Facts (the project view) are stored apart from findings: a run where nothing changed never loads
+them, never parses, and never imports LibCST or the rules.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import hashlib
+import os
+import pickle
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from typing import Any, Optional
+
+from fastlint import __version__
+from fastlint.engine.findings import Finding
+from fastlint.engine.project import ModuleFacts
+
+CACHE_FORMAT = 1
+CACHEDIR_TAG = (
+    "Signature: 8a477f597d28d172789f06886806bc55\n"
+    "# This file is a cache directory tag created by fastlint.\n"
+    "# For information about cache directory tags see https://bford.info/cachedir/\n"
+)
+
+# A dependency on every module of the project (a rule that looked at all of them).
+EVERYTHING = "*"
+
+
+@dataclass
+class CacheEntry:
+    mtime_ns: int
+    size: int
+    content_hash: str
+    module_name: str
+    facts_digest: Optional[str]
+    findings: list[Finding]
+    # Index query → (module it found or None, that module's facts digest) when the file was
+    # checked; EVERYTHING → digest of the whole index.
+    dependencies: dict[str, tuple[Optional[str], Optional[str]]] = field(default_factory=dict)
+
+
+def content_hash(data: bytes) -> str:
+    """The same digest `read_source` records."""
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+def _canonical(value: Any) -> Any:
+    """A form of facts whose repr is the same in every process (sets sorted, dicts ordered)."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return (
+            type(value).__name__,
+            tuple(
+                (f.name, _canonical(getattr(value, f.name)))
+                for f in dataclasses.fields(value)
+                if f.name != "path"
+            ),
+        )
+    if isinstance(value, dict):
+        return tuple(sorted((repr(k), _canonical(v)) for k, v in value.items()))
+    if isinstance(value, (set, frozenset)):
+        return tuple(sorted(repr(_canonical(v)) for v in value))
+    if isinstance(value, (list, tuple)):
+        return tuple(_canonical(v) for v in value)
+    return value
+
+
+def facts_digest(facts: ModuleFacts) -> str:
+    return hashlib.blake2b(repr(_canonical(facts)).encode(), digest_size=16).hexdigest()
+
+
+def libcst_version() -> str:
+    """LibCST's version, read from its source (importlib.metadata costs ~50 ms to import)."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("libcst")
+    if spec is None or spec.origin is None:
+        return "unknown"
+    try:
+        with open(os.path.join(os.path.dirname(spec.origin), "_version.py"), "rb") as handle:
+            return hashlib.blake2b(handle.read(), digest_size=8).hexdigest()
+    except OSError:
+        return "unknown"
+
+
+def configuration_key(configuration: Any) -> str:
+    """Everything results depend on besides the files: versions, rules and options."""
+    material = repr(
+        (
+            CACHE_FORMAT,
+            __version__,
+            libcst_version(),
+            sys.version_info[:3],
+            _canonical(configuration),
+        )
+    )
+    return hashlib.blake2b(material.encode(), digest_size=12).hexdigest()
+
+
+def _write_atomic(path: str, data: bytes) -> None:
+    directory = os.path.dirname(path)
+    fd, temporary = tempfile.mkstemp(dir=directory, prefix=".tmp-")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+
+
+class Cache:
+    def __init__(self, directory: str, key: str) -> None:
+        self.root = directory
+        self.directory = os.path.join(directory, __version__)
+        self.results_path = os.path.join(self.directory, f"{key}.results")
+        self.facts_path = os.path.join(self.directory, f"{key}.facts")
+        self.entries: dict[str, CacheEntry] = self._load(self.results_path) or {}
+        self._facts: Optional[dict[str, ModuleFacts]] = None
+        self.facts_changed = False
+        self.changed = False
+
+    @staticmethod
+    def _load(path: str) -> Any:
+        try:
+            with open(path, "rb") as handle:
+                return pickle.load(handle)
+        except (
+            OSError,
+            EOFError,
+            pickle.UnpicklingError,
+            AttributeError,
+            ImportError,
+            TypeError,
+            ValueError,
+            IndexError,
+        ):
+            return None  # missing or from another version: start afresh
+
+    @property
+    def facts(self) -> dict[str, ModuleFacts]:
+        """Facts of cached files by path, loaded only when something must be re-checked."""
+        if self._facts is None:
+            self._facts = self._load(self.facts_path) or {}
+        return self._facts
+
+    def store_facts(self, path: str, facts: ModuleFacts) -> None:
+        self.facts[path] = facts
+        self.facts_changed = True
+
+    def put(self, path: str, entry: CacheEntry) -> None:
+        self.entries[path] = entry
+        self.changed = True
+
+    def drop(self, path: str) -> None:
+        if self.entries.pop(path, None) is not None:
+            self.changed = True
+
+    def save(self, live_paths: set[str]) -> None:
+        """Write what changed; entries of files no longer in the run are forgotten."""
+        stale = [p for p in self.entries if p not in live_paths]
+        for path in stale:
+            del self.entries[path]
+        if not (self.changed or self.facts_changed or stale):
+            return
+        try:
+            os.makedirs(self.directory, exist_ok=True)
+            tag = os.path.join(self.root, "CACHEDIR.TAG")
+            if not os.path.exists(tag):
+                _write_atomic(tag, CACHEDIR_TAG.encode())
+                _write_atomic(os.path.join(self.root, ".gitignore"), b"*\n")
+            _write_atomic(self.results_path, pickle.dumps(self.entries, protocol=4))
+            if self.facts_changed or stale:
+                facts = {p: f for p, f in self.facts.items() if p in live_paths}
+                _write_atomic(self.facts_path, pickle.dumps(facts, protocol=4))
+        except OSError:
+            pass  # a read-only tree still gets its results; only the cache is lost

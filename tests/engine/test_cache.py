@@ -1,0 +1,173 @@
+"""The cache never lies: edits, configuration and version changes, and cross-file facts."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from fastlint.engine import cache as cache_module
+from fastlint.engine.runner import RunOptions, RunResult, run
+from fastlint.rules import load_rules
+from tests.helpers import write_tree
+
+APP_MODULE = "from fastapi import FastAPI\n\napp = FastAPI()\n"
+HANDLERS = (
+    "from pkg.core import app\n\n\n@app.on_event('startup')\nasync def start() -> None:\n    pass\n"
+)
+
+
+def lint(root: Path, *, key: str = "k", codes: tuple[str, ...] = ("FL301",)) -> RunResult:
+    cwd = os.getcwd()
+    os.chdir(root)
+    try:
+        return run(
+            ["."],
+            project_root=str(root),
+            rules_for=lambda _file: codes,
+            load_rules=load_rules,
+            options={},
+            run_options=RunOptions(jobs=1, cache_dir=str(root / ".cache"), cache_key=key),
+        )
+    finally:
+        os.chdir(cwd)
+
+
+def project(tmp_path: Path) -> Path:
+    write_tree(
+        tmp_path,
+        {"pkg/__init__.py": "", "pkg/core.py": APP_MODULE, "pkg/handlers.py": HANDLERS},
+    )
+    return tmp_path
+
+
+def test_warm_run_uses_the_cache_and_gives_the_same_findings(tmp_path: Path) -> None:
+    root = project(tmp_path)
+    cold = lint(root)
+    warm = lint(root)
+    assert cold.files_cached == 0 and warm.files_cached == 3
+    assert warm.findings == cold.findings and len(cold.findings) == 1
+    assert (root / ".cache" / "CACHEDIR.TAG").read_text().startswith("Signature: 8a477f59")
+
+
+def test_edit_invalidates_the_file(tmp_path: Path) -> None:
+    root = project(tmp_path)
+    lint(root)
+    handlers = root / "pkg/handlers.py"
+    handlers.write_text(HANDLERS + "\n\n@app.on_event('shutdown')\ndef stop() -> None:\n    pass\n")
+    result = lint(root)
+    assert len(result.findings) == 2 and result.files_cached == 2
+
+
+def test_same_content_with_new_mtime_is_a_hit(tmp_path: Path) -> None:
+    root = project(tmp_path)
+    lint(root)
+    os.utime(root / "pkg/handlers.py", ns=(1, 1))
+    assert lint(root).files_cached == 3
+
+
+def test_change_in_an_imported_module_invalidates_its_users(tmp_path: Path) -> None:
+    root = project(tmp_path)
+    assert len(lint(root).findings) == 1
+    # handlers.py is unchanged, but `app` is no longer a FastAPI object.
+    (root / "pkg/core.py").write_text("class Bus:\n    pass\n\napp = Bus()\n")
+    result = lint(root)
+    assert result.findings == []
+    assert result.files_cached == 1  # only __init__.py, which asked nothing of core
+
+
+def test_new_module_that_answers_a_lookup_invalidates(tmp_path: Path) -> None:
+    write_tree(
+        tmp_path,
+        {"main.py": "from core import app\n\n@app.on_event('startup')\ndef s():\n    pass\n"},
+    )
+    assert lint(tmp_path).findings == []  # `core` is not in the project: unknown object
+    write_tree(tmp_path, {"core.py": APP_MODULE})
+    assert len(lint(tmp_path).findings) == 1
+
+
+def test_configuration_change_uses_another_cache(tmp_path: Path) -> None:
+    root = project(tmp_path)
+    lint(root, key="one")
+    assert lint(root, key="two").files_cached == 0
+    assert lint(root, key="one").files_cached == 3
+
+
+def test_version_change_invalidates(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = project(tmp_path)
+    lint(root, key=cache_module.configuration_key("config"))
+    monkeypatch.setattr(cache_module, "__version__", "999.0")
+    assert lint(root, key=cache_module.configuration_key("config")).files_cached == 0
+
+
+def test_parse_errors_are_not_cached(tmp_path: Path) -> None:
+    root = project(tmp_path)
+    write_tree(root, {"pkg/broken.py": "def f(:\n"})
+    lint(root)
+    result = lint(root)
+    assert result.files_cached == 3
+    assert [f.code for f in result.findings] == ["FL000", "FL301"]
+
+
+def test_lost_facts_file_is_rebuilt(tmp_path: Path) -> None:
+    root = project(tmp_path)
+    lint(root)
+    for facts in (root / ".cache").rglob("*.facts"):
+        facts.unlink()
+    (root / "pkg/handlers.py").write_text(HANDLERS + "# edited\n")
+    assert len(lint(root).findings) == 1
+
+
+def test_corrupt_cache_is_ignored(tmp_path: Path) -> None:
+    root = project(tmp_path)
+    lint(root)
+    for results in (root / ".cache").rglob("*.results"):
+        results.write_bytes(b"not a pickle")
+    result = lint(root)
+    assert result.files_cached == 0 and len(result.findings) == 1
+
+
+def _cli(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "fastlint", "--format", "json", *args],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_cli_results_identical_with_and_without_cache_for_any_jobs(tmp_path: Path) -> None:
+    files = {f"pkg/m{i}.py": HANDLERS for i in range(30)}
+    files.update({"pkg/__init__.py": "", "pkg/core.py": APP_MODULE, "pkg/bad.py": "x = (\n"})
+    write_tree(tmp_path, files)
+    outputs = {
+        _cli(tmp_path, "--no-cache", "--jobs", "1").stdout,
+        _cli(tmp_path, "--jobs", "2").stdout,  # cold, fills the cache
+        _cli(tmp_path, "--jobs", "2").stdout,  # warm
+        _cli(tmp_path, "--jobs", "1").stdout,  # warm
+    }
+    assert len(outputs) == 1
+    assert len(json.loads(outputs.pop())) == 31
+
+
+def test_warm_cli_run_imports_neither_libcst_nor_rules(tmp_path: Path) -> None:
+    root = project(tmp_path)
+    _cli(root)
+    probe = (
+        "import runpy, sys\n"
+        "sys.argv = ['fastlint', '--format', 'json', '.']\n"
+        "try:\n    runpy.run_module('fastlint', run_name='__main__')\n"
+        "except SystemExit:\n    pass\n"
+        "loaded = [m for m in ('libcst', 'fastlint.rules.lifecycle') if m in sys.modules]\n"
+        "print('LOADED', loaded, file=sys.stderr)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], cwd=root, capture_output=True, text=True, timeout=120
+    )
+    assert "LOADED []" in result.stderr, result.stderr
+    assert len(json.loads(result.stdout)) == 1

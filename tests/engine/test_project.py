@@ -1,0 +1,81 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastlint.engine.project import ProjectIndex, extract_facts, module_name_for
+from tests.helpers import write_tree
+
+
+def build(tmp_path: Path, files: dict[str, str]) -> ProjectIndex:
+    write_tree(tmp_path, files)
+    return ProjectIndex(
+        [extract_facts(str(tmp_path / rel), (tmp_path / rel).read_text()) for rel in files]
+    )
+
+
+def test_module_names_follow_packages(tmp_path: Path) -> None:
+    write_tree(tmp_path, {"app/__init__.py": "", "app/api/__init__.py": "", "app/api/v1.py": ""})
+    assert module_name_for(str(tmp_path / "app/api/v1.py")) == ("app.api.v1", False)
+    assert module_name_for(str(tmp_path / "app/api/__init__.py")) == ("app.api", True)
+
+
+def test_resolve_follows_reexports(tmp_path: Path) -> None:
+    index = build(
+        tmp_path,
+        {
+            "app/__init__.py": "from app.core import app\n",
+            "app/core.py": "from fastapi import FastAPI as F\napp = F(title='x')\n",
+            "app/routers/__init__.py": "",
+            "app/routers/items.py": "from fastapi import APIRouter\nrouter = APIRouter()\n",
+        },
+    )
+    assert index.resolve("app.app") == "app.core.app"
+    assert index.object_class("app.app") == "fastapi.FastAPI"
+    assert index.object_class("app.routers.items.router") == "fastapi.APIRouter"
+    assert index.object_class("app.core.missing") is None
+
+
+def test_subclasses_across_modules(tmp_path: Path) -> None:
+    index = build(
+        tmp_path,
+        {
+            "lib/__init__.py": "",
+            "lib/base.py": "import fastapi\nclass Router(fastapi.APIRouter):\n    pass\n",
+            "lib/custom.py": "from .base import Router\nclass Versioned(Router):\n    pass\n",
+        },
+    )
+    assert index.is_subclass("lib.custom.Versioned", frozenset({"fastapi.APIRouter"}))
+    assert not index.is_subclass("lib.custom.Versioned", frozenset({"fastapi.FastAPI"}))
+
+
+def test_namespace_layout_found_by_suffix(tmp_path: Path) -> None:
+    # `app/` without __init__.py, imported as `app.main` when run from the root.
+    index = build(tmp_path, {"app/main.py": "from fastapi import FastAPI\napp = FastAPI()\n"})
+    assert index.find_module("main") is not None
+    assert index.object_class("main.app") == "fastapi.FastAPI"
+
+
+def test_import_cycle_terminates(tmp_path: Path) -> None:
+    index = build(
+        tmp_path,
+        {"p/__init__.py": "", "p/a.py": "from p.b import x\n", "p/b.py": "from p.a import x\n"},
+    )
+    assert index.resolve("p.a.x") in {"p.a.x", "p.b.x"}
+
+
+def test_unparsable_module_is_marked(tmp_path: Path) -> None:
+    index = build(tmp_path, {"bad.py": "def f(:\n"})
+    assert str(tmp_path / "bad.py") in index.ast_failed
+
+
+def test_two_scripts_with_one_name_are_ambiguous(tmp_path: Path) -> None:
+    index = build(
+        tmp_path,
+        {
+            "a/main.py": "from fastapi import FastAPI\napp = FastAPI()\n",
+            "b/main.py": "app = object()\n",
+        },
+    )
+    assert index.find_module("main") is None
+    assert index.object_class("main.app") is None
+    assert index.facts_for_path(str(tmp_path / "b/main.py")) is not None
