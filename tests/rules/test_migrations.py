@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Optional
 
@@ -9,6 +10,8 @@ import pytest
 
 from fastlint.engine.findings import Applicability, Finding
 from fastlint.engine.rule import Rule
+from fastlint.engine.runner import RunOptions, run
+from fastlint.rules import load_rules
 from fastlint.rules.lifecycle import OnEventDeprecated
 from fastlint.rules.migrations import (
     AsyncClientAppArgument,
@@ -651,3 +654,32 @@ def test_fl502_two_files_with_one_module_name_do_not_mix(tmp_path: Path, model_d
         ),
     }
     assert findings(tmp_path, PydanticV1Api, files, "b/models.py") == []
+
+
+# --- the cache: the Pydantic 2 check depends on every module -----------------------------------
+
+
+def _cached_run(root: Path) -> list[Finding]:
+    cwd = os.getcwd()
+    os.chdir(root)
+    try:
+        result = run(
+            ["."],
+            project_root=str(root),
+            rules_for=lambda _file: ("FL502",),
+            load_rules=load_rules,
+            options={},
+            run_options=RunOptions(jobs=1, cache_dir=str(root / ".cache"), cache_key="k"),
+        )
+    finally:
+        os.chdir(cwd)
+    return result.findings
+
+
+def test_fl502_cached_result_follows_a_v2_marker_added_elsewhere(tmp_path: Path) -> None:
+    write_tree(tmp_path, {"models.py": MODEL, "other.py": "x = 1\n"})
+    assert _cached_run(tmp_path) == []
+    write_tree(tmp_path, {"other.py": V2})
+    assert [f.path for f in _cached_run(tmp_path)] == ["models.py", "models.py"]
+    write_tree(tmp_path, {"other.py": "x = 2\n"})
+    assert _cached_run(tmp_path) == []
