@@ -14,6 +14,25 @@ from typing import Optional, Union
 
 MAX_ALIAS_HOPS = 16
 
+# Names only Pydantic 2 exports; importing one at module level (outside `if`/`try`, where
+# code that supports both majors puts them) means the project runs on Pydantic 2.
+PYDANTIC_V2_NAMES = frozenset(
+    {
+        "ConfigDict",
+        "field_validator",
+        "model_validator",
+        "field_serializer",
+        "model_serializer",
+        "TypeAdapter",
+        "computed_field",
+        "RootModel",
+        "AliasChoices",
+        "AliasPath",
+        "ValidationInfo",
+        "ValidatorFunctionWrapHandler",
+    }
+)
+
 
 def resolve_relative(package: str, level: int, module: Optional[str]) -> str:
     """The absolute name of `from {'.' * level}{module} import ...` inside `package`."""
@@ -45,6 +64,8 @@ class ModuleFacts:
     classes: dict[str, list[str]] = field(default_factory=dict)  # qualname -> base names
     functions: dict[str, bool] = field(default_factory=dict)  # qualname -> is async
     annotations: dict[str, str] = field(default_factory=dict)  # `app: FastAPI = ...`
+    # The module uses, unconditionally, an API that only Pydantic 2 has (see PYDANTIC_V2_NAMES).
+    uses_pydantic_v2: bool = False
     # `ast` could not parse it: LibCST must, to report FL000 or check newer syntax.
     ast_failed: bool = False
     # Calls of `.on_event(...)` / `.add_event_handler(...)` anywhere in the module: a lifespan
@@ -107,6 +128,7 @@ class _FactCollector:
         # Imports and definitions first, so assignments and bases can be qualified.
         self._statements(tree.body, definitions=True)
         self._statements(tree.body, definitions=False)
+        self.facts.uses_pydantic_v2 = any(map(_uses_pydantic_v2, tree.body))
 
     def _statements(self, body: list[ast.stmt], *, definitions: bool) -> None:
         for stmt in body:
@@ -182,6 +204,29 @@ class _FactCollector:
         facts.assignments[target] = CallFact(callee, keywords, stmt.lineno)
 
 
+def _uses_pydantic_v2(stmt: ast.stmt) -> bool:
+    """`from pydantic import ConfigDict`, `import pydantic_core`, a class's `model_config = ...`."""
+    if isinstance(stmt, ast.ImportFrom) and not stmt.level and stmt.module:
+        root = stmt.module.split(".")[0]
+        if root in ("pydantic_core", "pydantic_settings"):
+            return True
+        return (
+            stmt.module.startswith("pydantic")
+            and not stmt.module.startswith("pydantic.v1")
+            and any(alias.name in PYDANTIC_V2_NAMES for alias in stmt.names)
+        )
+    if isinstance(stmt, ast.Import):
+        return any(alias.name.split(".")[0] == "pydantic_core" for alias in stmt.names)
+    if isinstance(stmt, ast.ClassDef):
+        for item in stmt.body:
+            targets = item.targets if isinstance(item, ast.Assign) else []
+            if isinstance(item, ast.AnnAssign):
+                targets = [item.target]
+            if any(isinstance(t, ast.Name) and t.id == "model_config" for t in targets):
+                return True
+    return False
+
+
 def extract_facts(
     path: str,
     source: Union[str, bytes],
@@ -235,8 +280,18 @@ class ProjectIndex:
         self.digests: dict[str, str] = {}
         self.ast_failed: set[str] = set()  # absolute paths
         self._tracked: Optional[dict[str, Optional[str]]] = None
+        self._pydantic_v2: Optional[bool] = None
         for facts in modules or []:
             self.add(facts)
+
+    @property
+    def uses_pydantic_v2(self) -> bool:
+        """Some module of the project uses an API that only Pydantic 2 has (depends on all)."""
+        if self._tracked is not None:
+            self._tracked["*"] = None
+        if self._pydantic_v2 is None:
+            self._pydantic_v2 = any(facts.uses_pydantic_v2 for facts in self._by_path.values())
+        return self._pydantic_v2
 
     def add_name(self, name: str, digest: str = "", path: str = "") -> None:
         """Make a module known by name (its facts may follow with `add`)."""
@@ -257,6 +312,7 @@ class ProjectIndex:
         if facts.ast_failed:
             self.ast_failed.add(os.path.abspath(facts.path))
         path = os.path.abspath(facts.path)
+        self._pydantic_v2 = None
         self.add_name(facts.name, digest or self.digests.get(facts.name, ""), path)
         self._by_path[path] = facts
         if self._paths.get(facts.name) == path:
@@ -363,5 +419,23 @@ class ProjectIndex:
             if current in seen:
                 continue
             seen.add(current)
+            pending.extend(self.class_bases(current) or [])
+        return False
+
+    def class_defines(self, qualified: str, member: str) -> bool:
+        """Whether a project class, or a project class it derives from, defines a method."""
+        seen: set[str] = set()
+        pending = [self.resolve(qualified)]
+        while pending:
+            current = pending.pop()
+            if current in seen:
+                continue
+            seen.add(current)
+            split = self._split(current)
+            if split is None:
+                continue
+            module, rest = split
+            if f"{rest}.{member}" in module.functions:
+                return True
             pending.extend(self.class_bases(current) or [])
         return False

@@ -24,6 +24,9 @@ CATALOG: tuple[RuleEntry, ...] = (
     RuleEntry("FL301", "on-event-deprecated", "lifecycle", "OnEventDeprecated"),
     RuleEntry("FL304", "mutable-default", "defaults", "MutableDefault"),
     RuleEntry("FL401", "reload-in-production", "deployment", "ReloadInProduction"),
+    RuleEntry("FL501", "validation-error-handler", "migrations", "ValidationErrorHandler"),
+    RuleEntry("FL502", "pydantic-v1-api", "migrations", "PydanticV1Api"),
+    RuleEntry("FL503", "asyncclient-app-argument", "migrations", "AsyncClientAppArgument"),
 )
 
 FAMILIES = tuple(sorted({entry.module for entry in CATALOG}))
