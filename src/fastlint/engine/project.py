@@ -36,6 +36,10 @@ class ModuleFacts:
     classes: dict[str, list[str]] = field(default_factory=dict)  # qualname -> base names
     functions: dict[str, bool] = field(default_factory=dict)  # qualname -> is async
     annotations: dict[str, str] = field(default_factory=dict)  # `app: FastAPI = ...`
+    # Decorated functions (qualname -> decorator names qualified through this module's imports)
+    # and what `Depends(...)`/`Security(...)` receive anywhere in the module.
+    decorators: dict[str, list[str]] = field(default_factory=dict)
+    dependencies: list[str] = field(default_factory=list)
     # `ast` could not parse it: LibCST must, to report FL000 or check newer syntax.
     ast_failed: bool = False
 
@@ -170,6 +174,52 @@ class _FactCollector:
         facts.assignments[target] = CallFact(callee, keywords, stmt.lineno)
 
 
+_DEPENDS_MARKERS = ("Depends", "Security")
+
+
+def _collect_dependency_facts(
+    collector: _FactCollector, tree: ast.Module, source: Union[str, bytes]
+) -> None:
+    """Which functions carry which decorators, and which callables are used as dependencies."""
+    facts = collector.facts
+
+    def definitions(body: list[ast.stmt], prefix: str) -> None:
+        for stmt in body:
+            if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                names = [collector.qualify(_dotted(d)) for d in stmt.decorator_list]
+                found = [name for name in names if name]
+                if found:
+                    facts.decorators[prefix + stmt.name] = found
+            elif isinstance(stmt, ast.ClassDef):
+                definitions(stmt.body, f"{prefix}{stmt.name}.")
+            elif not prefix:
+                for block in ("body", "orelse", "finalbody"):
+                    definitions(getattr(stmt, block, None) or [], prefix)
+                for handler in getattr(stmt, "handlers", None) or []:
+                    definitions(handler.body, prefix)
+
+    definitions(tree.body, "")
+    text = source.decode("latin-1") if isinstance(source, bytes) else source
+    if not any(marker in text for marker in _DEPENDS_MARKERS):
+        return
+    known = set(facts.imports) | set(facts.functions) | set(facts.classes)
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call):
+            continue
+        callee = _dotted(node.func)
+        if callee is None or callee.rpartition(".")[2] not in _DEPENDS_MARKERS:
+            continue
+        target: Optional[ast.expr] = node.args[0] if node.args else None
+        for keyword in node.keywords:
+            if keyword.arg == "dependency":
+                target = keyword.value
+        dotted = _dotted(target) if target is not None else None
+        if dotted is not None and dotted.partition(".")[0] in known:
+            qualified = collector.qualify(dotted)
+            if qualified is not None:
+                facts.dependencies.append(qualified)
+
+
 def extract_facts(path: str, source: Union[str, bytes]) -> ModuleFacts:
     """Facts of one module; an unparsable module gives facts with its name only."""
     name, is_package = module_name_for(path)
@@ -179,7 +229,9 @@ def extract_facts(path: str, source: Union[str, bytes]) -> ModuleFacts:
     except (SyntaxError, ValueError, MemoryError, RecursionError):
         facts.ast_failed = True
         return facts
-    _FactCollector(facts).collect(tree)
+    collector = _FactCollector(facts)
+    collector.collect(tree)
+    _collect_dependency_facts(collector, tree, source)
     return facts
 
 
@@ -190,6 +242,7 @@ class ProjectIndex:
         self.modules: dict[str, ModuleFacts] = {}
         self._by_suffix: dict[str, list[str]] = {}
         self.ast_failed: set[str] = set()  # absolute paths
+        self._dependency_targets: Optional[set[str]] = None
         for facts in modules or []:
             self.add(facts)
 
@@ -197,6 +250,7 @@ class ProjectIndex:
         if facts.ast_failed:
             self.ast_failed.add(os.path.abspath(facts.path))
         self.modules[facts.name] = facts
+        self._dependency_targets = None
         parts = facts.name.split(".")
         for i in range(len(parts)):
             self._by_suffix.setdefault(".".join(parts[i:]), []).append(facts.name)
@@ -246,6 +300,26 @@ class ProjectIndex:
         if assignment is None:
             return None
         return self.resolve(assignment.callee)
+
+    def function_decorators(self, qualified: str) -> Optional[list[str]]:
+        """The decorators of a project function (qualified), or None when it is unknown."""
+        split = self._split(self.resolve(qualified))
+        if split is None:
+            return None
+        module, rest = split
+        if rest not in module.functions:
+            return None
+        return [self.resolve(d) for d in module.decorators.get(rest, ())]
+
+    def is_dependency(self, qualified: str) -> bool:
+        """Whether a callable is passed to `Depends()`/`Security()` somewhere in the project."""
+        if self._dependency_targets is None:
+            self._dependency_targets = {
+                self.resolve(target)
+                for facts in self.modules.values()
+                for target in facts.dependencies
+            }
+        return self.resolve(qualified) in self._dependency_targets
 
     def class_bases(self, qualified: str) -> Optional[list[str]]:
         split = self._split(self.resolve(qualified))
