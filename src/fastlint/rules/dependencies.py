@@ -335,6 +335,13 @@ def _is_trivial(stmt: cst.BaseStatement) -> bool:
     return True
 
 
+def _ends_path(stmt: cst.BaseStatement) -> bool:
+    """`return`, `raise`, `break` or `continue`: what follows in the block is not reached."""
+    return isinstance(stmt, cst.SimpleStatementLine) and any(
+        isinstance(small, (cst.Return, cst.Raise, cst.Break, cst.Continue)) for small in stmt.body
+    )
+
+
 def _reraises(handler: Union[cst.ExceptHandler, cst.ExceptStarHandler]) -> bool:
     body = _block(handler.body)
     if not body:
@@ -368,6 +375,8 @@ def _unprotected_cleanup(
         if isinstance(stmt, cst.SimpleStatementLine):
             if _contains_yield(stmt):
                 for candidate in following:
+                    if _ends_path(candidate):
+                        break  # `yield; return`: nothing after it runs on this path anyway
                     if not _is_trivial(candidate):
                         return _Unprotected(stmt, candidate)
             continue

@@ -273,6 +273,10 @@ _KEY_QUALIFIERS = frozenset(
         "app",
     }
 )
+# Names of known-bad values kept to reject them (`_LEGACY_DEFAULT_ADMIN_PASSWORD`).
+_DENYLIST_WORDS = frozenset(
+    {"legacy", "known", "weak", "common", "insecure", "banned", "forbidden", "blocked"}
+)
 _WORD_SPLIT = re.compile(r"[^A-Za-z0-9]+|(?<=[a-z0-9])(?=[A-Z])")
 _PLACEHOLDER_MARKERS = (
     "change",
@@ -321,7 +325,7 @@ _TEST_DIRECTORIES = frozenset({"tests", "test", "testing"})
 
 def is_secret_name(name: str) -> bool:
     words = [w.lower() for w in _WORD_SPLIT.split(name) if w]
-    if not words:
+    if not words or _DENYLIST_WORDS.intersection(words):
         return False
     last = words[-1]
     if last in _SECRET_WORDS:
@@ -336,7 +340,12 @@ def looks_like_secret(value: str) -> bool:
     lowered = value.lower()
     if any(marker in lowered for marker in _PLACEHOLDER_MARKERS):
         return False
-    if _ENV_VAR_NAME.match(value) or "://" in value or lowered.endswith(_FILE_SUFFIXES):
+    if (
+        _ENV_VAR_NAME.match(value)
+        or "://" in value
+        or lowered.startswith("urn:")
+        or lowered.endswith(_FILE_SUFFIXES)
+    ):
         return False
     if value.startswith(("/", "./", "../", "~")) or len(set(value)) <= 2:
         return False
@@ -373,7 +382,25 @@ class HardcodedSecret(Rule):
     summary = "A literal secret in the code: a secret-named setting or a JWT signing key"
     tags = ("security", "secrets")
     security = True
-    triggers = ("ecret", "ECRET", "assw", "ASSW", "oken", "OKEN", "Key", "KEY", "key", "pwd", "PWD")
+    # Every secret name ends in one of these (case-sensitive) spellings; "jwt" for the keys.
+    triggers = (
+        "ecret",
+        "ECRET",
+        "assw",
+        "ASSW",
+        "pwd",
+        "PWD",
+        "oken",
+        "OKEN",
+        "assphrase",
+        "ASSPHRASE",
+        "_key",
+        "_KEY",
+        "Key",
+        "apikey",
+        "APIKEY",
+        "jwt",
+    )
     docs = """\
 ## What it does
 Finds literal secrets: a string assigned to a secret-named variable, constant, attribute or
