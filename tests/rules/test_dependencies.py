@@ -45,10 +45,7 @@ def test_imported_dependency_is_followed_across_modules(tmp_path: Path) -> None:
         {
             "app/__init__.py": "",
             "app/db.py": (
-                "import contextlib\n"
-                "@contextlib.contextmanager\n"
-                "def get_db():\n"
-                "    yield 1\n"
+                "import contextlib\n@contextlib.contextmanager\ndef get_db():\n    yield 1\n"
             ),
             # Re-exported by a package, then imported under another name.
             "app/deps/__init__.py": "from app.db import get_db\n",

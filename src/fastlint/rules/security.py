@@ -77,7 +77,7 @@ class CorsWildcardWithCredentials(Rule):
     )
     tags = ("security", "cors")
     security = True
-    triggers = ("CORSMiddleware",)
+    triggers = ("allow_credentials",)  # required for a finding; the class may be a subclass
     docs = """\
 ## What it does
 Finds `CORSMiddleware` configured with `allow_origins` containing `"*"` (or an
