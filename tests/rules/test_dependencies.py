@@ -252,3 +252,32 @@ def test_fl303_same_name_in_another_module_is_not_confused(tmp_path: Path) -> No
         },
     )
     assert findings == []
+
+
+def test_namespace_package_modules_are_matched(tmp_path: Path) -> None:
+    # `internal/` has no `__init__.py`: the index knows `internal/db.py` as `db`, while the
+    # routes import it as `app.internal.db`.
+    files = {
+        "app/__init__.py": "",
+        "app/internal/db.py": (
+            "from contextlib import asynccontextmanager\n"
+            "@asynccontextmanager\n"
+            "async def get_ctx():\n"
+            "    yield 1\n"
+            "def get_db():\n"
+            "    db = connect()\n"
+            "    yield db\n"
+            "    db.close()\n"
+        ),
+        "app/routes.py": (
+            "from fastapi import Depends\n"
+            "from app.internal.db import get_ctx, get_db\n"
+            "def route(db=Depends(get_db), ctx=Depends(get_ctx)): ...\n"
+        ),
+    }
+    write_tree(tmp_path, files)
+    findings = lint_tree(tmp_path, [ContextManagerDependency, DependencyCleanupNotInFinally])
+    assert sorted((f.code, f.path, f.line) for f in findings) == [
+        ("FL302", "app/routes.py", 3),
+        ("FL303", "app/internal/db.py", 8),
+    ]

@@ -302,23 +302,31 @@ class ProjectIndex:
         return self.resolve(assignment.callee)
 
     def function_decorators(self, qualified: str) -> Optional[list[str]]:
-        """The decorators of a project function (qualified), or None when it is unknown."""
-        split = self._split(self.resolve(qualified))
-        if split is None:
-            return None
-        module, rest = split
-        if rest not in module.functions:
-            return None
-        return [self.resolve(d) for d in module.decorators.get(rest, ())]
+        """The decorators of a project function (qualified), or None when it is unknown.
+
+        Tolerates imports that name a module of a namespace package (no `__init__.py`) by its
+        full path while the index knows it by a shorter name.
+        """
+        parts = self.resolve(qualified).split(".")
+        for start in range(len(parts) - 1):
+            split = self._split(".".join(parts[start:]))
+            if split is not None and split[1] in split[0].functions:
+                module, rest = split
+                return [self.resolve(d) for d in module.decorators.get(rest, ())]
+        return None
 
     def is_dependency(self, qualified: str) -> bool:
         """Whether a callable is passed to `Depends()`/`Security()` somewhere in the project."""
         if self._dependency_targets is None:
-            self._dependency_targets = {
-                self.resolve(target)
-                for facts in self.modules.values()
-                for target in facts.dependencies
-            }
+            targets: set[str] = set()
+            for facts in self.modules.values():
+                for target in facts.dependencies:
+                    resolved = self.resolve(target)
+                    targets.add(resolved)
+                    # Also by shorter names: namespace packages index modules by those.
+                    parts = resolved.split(".")
+                    targets.update(".".join(parts[i:]) for i in range(1, len(parts) - 1))
+            self._dependency_targets = targets
         return self.resolve(qualified) in self._dependency_targets
 
     def class_bases(self, qualified: str) -> Optional[list[str]]:
