@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import Optional
+from typing import Optional, Union
 
 import libcst as cst
 
@@ -594,10 +594,29 @@ def _without_argument(call: cst.Call, index: int) -> cst.Call:
     args = list(call.args)
     removed = args.pop(index)
     if args and index == len(args):
-        args[-1] = args[-1].with_changes(comma=removed.comma)
+        args[-1] = args[-1].with_changes(comma=_last_comma(args[-1].comma, removed.comma))
     if not args:
         return call.with_changes(args=(), whitespace_before_args=cst.SimpleWhitespace(""))
     return call.with_changes(args=tuple(args))
+
+
+def _last_comma(
+    previous: Union[cst.Comma, cst.MaybeSentinel], removed: Union[cst.Comma, cst.MaybeSentinel]
+) -> Union[cst.Comma, cst.MaybeSentinel]:
+    """The comma of the new last argument: the removed one's layout, the previous one's comment.
+
+    `f(a, debug=True)` → `f(a)`; in a call with one argument per line, the closing parenthesis
+    keeps its place and a comment on the removed line goes with it.
+    """
+    if not isinstance(removed, cst.Comma) or not isinstance(previous, cst.Comma):
+        return removed
+    after = removed.whitespace_after
+    kept = previous.whitespace_after
+    if isinstance(after, cst.ParenthesizedWhitespace) and isinstance(
+        kept, cst.ParenthesizedWhitespace
+    ):
+        after = after.with_changes(first_line=kept.first_line)
+    return previous.with_changes(whitespace_after=after)
 
 
 class DebugEnabled(Rule):
