@@ -237,3 +237,9 @@ def test_fl404_negative(tmp_path: Path, code: str) -> None:
 def test_security_rules_are_marked_for_sarif() -> None:
     assert HardcodedSecret.security and CorsWildcardWithCredentials.security
     assert DebugEnabled.security
+
+
+def test_fl404_skips_test_files(tmp_path: Path) -> None:
+    code = "from fastapi import FastAPI\napp = FastAPI(debug=True)\n"
+    files = {"tests/test_app.py": code, "conftest.py": code, "app/main.py": code}
+    assert _lines(tmp_path, DebugEnabled, files) == [("app/main.py", 2)]

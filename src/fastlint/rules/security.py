@@ -411,8 +411,8 @@ as a secret-named keyword argument, used as the fallback of an environment looku
 The name's last word decides: `token_url`, `password_field` and `TOKEN_TYPE` are not secrets.
 Values that cannot be real secrets are skipped: empty and short strings, placeholders
 (`"changeme"`, `"your-secret-key"`, `"<token>"`), environment variable names, paths, URLs and
-plain words such as `"access_token"`. Test files (`tests/`, `test_*.py`, `conftest.py`) and
-enum members are not checked.
+plain words such as `"access_token"`. A literal JWT key is reported whatever its value.
+Test files (`tests/`, `test_*.py`, `conftest.py`) and enum members are not checked.
 
 ## Why is this bad?
 A secret in the source is in every clone, fork, wheel, container image and log of the
@@ -631,7 +631,8 @@ class DebugEnabled(Rule):
     docs = """\
 ## What it does
 Finds `FastAPI(debug=True)` and `Starlette(debug=True)` with a literal `True`, including
-subclasses of the project and imports under other names.
+subclasses of the project and imports under other names. Test files (`tests/`, `test_*.py`,
+`conftest.py`) are not checked.
 
 ## Why is this bad?
 In debug mode Starlette answers every unhandled exception with the full traceback, local
@@ -721,8 +722,11 @@ app = ShopApp()
         ),
     )
 
+    def begin_file(self) -> None:
+        self._skip = is_test_path(self.context.source.display_path)
+
     def visit_Call(self, node: cst.Call) -> None:
-        index = _debug_true_index(node.args)
+        index = _debug_true_index(node.args) if not self._skip else None
         if index is None:
             return
         callee = self.context.qualified_name(node.func)
