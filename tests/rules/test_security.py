@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -243,3 +245,13 @@ def test_fl404_skips_test_files(tmp_path: Path) -> None:
     code = "from fastapi import FastAPI\napp = FastAPI(debug=True)\n"
     files = {"tests/test_app.py": code, "conftest.py": code, "app/main.py": code}
     assert _lines(tmp_path, DebugEnabled, files) == [("app/main.py", 2)]
+
+
+def test_fl404_fix_through_the_cli(tmp_path: Path) -> None:
+    write_tree(tmp_path, {"main.py": "from fastapi import FastAPI\napp = FastAPI(debug=True)\n"})
+    command = [sys.executable, "-m", "fastlint", "check", ".", "--select", "FL404"]
+    before = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True)
+    assert before.returncode == 1 and "FL404" in before.stdout
+    fixed = subprocess.run([*command, "--fix"], cwd=tmp_path, capture_output=True, text=True)
+    assert fixed.returncode == 0, fixed.stdout + fixed.stderr
+    assert (tmp_path / "main.py").read_text() == "from fastapi import FastAPI\napp = FastAPI()\n"
