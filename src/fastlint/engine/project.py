@@ -66,6 +66,10 @@ class ModuleFacts:
     annotations: dict[str, str] = field(default_factory=dict)  # `app: FastAPI = ...`
     # The module uses, unconditionally, an API that only Pydantic 2 has (see PYDANTIC_V2_NAMES).
     uses_pydantic_v2: bool = False
+    # Decorated functions (qualname -> decorator names qualified through this module's imports)
+    # and what `Depends(...)`/`Security(...)` receive anywhere in the module.
+    decorators: dict[str, list[str]] = field(default_factory=dict)
+    dependencies: list[str] = field(default_factory=list)
     # `ast` could not parse it: LibCST must, to report FL000 or check newer syntax.
     ast_failed: bool = False
     # Calls of `.on_event(...)` / `.add_event_handler(...)` anywhere in the module: a lifespan
@@ -227,6 +231,52 @@ def _uses_pydantic_v2(stmt: ast.stmt) -> bool:
     return False
 
 
+_DEPENDS_MARKERS = ("Depends", "Security")
+
+
+def _collect_dependency_facts(
+    collector: _FactCollector, tree: ast.Module, source: Union[str, bytes]
+) -> None:
+    """Which functions carry which decorators, and which callables are used as dependencies."""
+    facts = collector.facts
+
+    def definitions(body: list[ast.stmt], prefix: str) -> None:
+        for stmt in body:
+            if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                names = [collector.qualify(_dotted(d)) for d in stmt.decorator_list]
+                found = [name for name in names if name]
+                if found:
+                    facts.decorators[prefix + stmt.name] = found
+            elif isinstance(stmt, ast.ClassDef):
+                definitions(stmt.body, f"{prefix}{stmt.name}.")
+            elif not prefix:
+                for block in ("body", "orelse", "finalbody"):
+                    definitions(getattr(stmt, block, None) or [], prefix)
+                for handler in getattr(stmt, "handlers", None) or []:
+                    definitions(handler.body, prefix)
+
+    definitions(tree.body, "")
+    text = source.decode("latin-1") if isinstance(source, bytes) else source
+    if not any(marker in text for marker in _DEPENDS_MARKERS):
+        return
+    known = set(facts.imports) | set(facts.functions) | set(facts.classes)
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call):
+            continue
+        callee = _dotted(node.func)
+        if callee is None or callee.rpartition(".")[2] not in _DEPENDS_MARKERS:
+            continue
+        target: Optional[ast.expr] = node.args[0] if node.args else None
+        for keyword in node.keywords:
+            if keyword.arg == "dependency":
+                target = keyword.value
+        dotted = _dotted(target) if target is not None else None
+        if dotted is not None and dotted.partition(".")[0] in known:
+            qualified = collector.qualify(dotted)
+            if qualified is not None:
+                facts.dependencies.append(qualified)
+
+
 def extract_facts(
     path: str,
     source: Union[str, bytes],
@@ -243,7 +293,9 @@ def extract_facts(
     except (SyntaxError, ValueError, MemoryError, RecursionError):
         facts.ast_failed = True
         return facts
-    _FactCollector(facts).collect(tree)
+    collector = _FactCollector(facts)
+    collector.collect(tree)
+    _collect_dependency_facts(collector, tree, source)
     facts.event_handlers = _count_event_handlers(tree, source)
     return facts
 
@@ -281,6 +333,7 @@ class ProjectIndex:
         self.ast_failed: set[str] = set()  # absolute paths
         self._tracked: Optional[dict[str, Optional[str]]] = None
         self._pydantic_v2: Optional[bool] = None
+        self._dependency_targets: Optional[set[str]] = None
         for facts in modules or []:
             self.add(facts)
 
@@ -313,6 +366,7 @@ class ProjectIndex:
             self.ast_failed.add(os.path.abspath(facts.path))
         path = os.path.abspath(facts.path)
         self._pydantic_v2 = None
+        self._dependency_targets = None
         self.add_name(facts.name, digest or self.digests.get(facts.name, ""), path)
         self._by_path[path] = facts
         if self._paths.get(facts.name) == path:
@@ -399,6 +453,36 @@ class ProjectIndex:
         if assignment is None:
             return None
         return self.resolve(assignment.callee)
+
+    def function_decorators(self, qualified: str) -> Optional[list[str]]:
+        """The decorators of a project function (qualified), or None when it is unknown.
+
+        Tolerates imports that name a module of a namespace package (no `__init__.py`) by its
+        full path while the index knows it by a shorter name.
+        """
+        parts = self.resolve(qualified).split(".")
+        for start in range(len(parts) - 1):
+            split = self._split(".".join(parts[start:]))
+            if split is not None and split[1] in split[0].functions:
+                module, rest = split
+                return [self.resolve(d) for d in module.decorators.get(rest, ())]
+        return None
+
+    def is_dependency(self, qualified: str) -> bool:
+        """Whether a callable is passed to `Depends()`/`Security()` somewhere in the project."""
+        if self._tracked is not None:
+            self._tracked["*"] = None  # the answer depends on every module
+        if self._dependency_targets is None:
+            targets: set[str] = set()
+            for facts in self._by_path.values():
+                for target in facts.dependencies:
+                    resolved = self.resolve(target)
+                    targets.add(resolved)
+                    # Also by shorter names: namespace packages index modules by those.
+                    parts = resolved.split(".")
+                    targets.update(".".join(parts[i:]) for i in range(1, len(parts) - 1))
+            self._dependency_targets = targets
+        return self.resolve(qualified) in self._dependency_targets
 
     def class_bases(self, qualified: str) -> Optional[list[str]]:
         split = self._split(self.resolve(qualified))

@@ -22,8 +22,18 @@ class RuleEntry(NamedTuple):
 
 CATALOG: tuple[RuleEntry, ...] = (
     RuleEntry("FL301", "on-event-deprecated", "lifecycle", "OnEventDeprecated"),
+    RuleEntry("FL302", "context-manager-dependency", "dependencies", "ContextManagerDependency"),
+    RuleEntry(
+        "FL303",
+        "dependency-cleanup-not-in-finally",
+        "dependencies",
+        "DependencyCleanupNotInFinally",
+    ),
     RuleEntry("FL304", "mutable-default", "defaults", "MutableDefault"),
     RuleEntry("FL401", "reload-in-production", "deployment", "ReloadInProduction"),
+    RuleEntry("FL402", "cors-wildcard-with-credentials", "security", "CorsWildcardWithCredentials"),
+    RuleEntry("FL403", "hardcoded-secret", "security", "HardcodedSecret"),
+    RuleEntry("FL404", "debug-enabled", "security", "DebugEnabled"),
     RuleEntry("FL501", "validation-error-handler", "migrations", "ValidationErrorHandler"),
     RuleEntry("FL502", "pydantic-v1-api", "migrations", "PydanticV1Api"),
     RuleEntry("FL503", "asyncclient-app-argument", "migrations", "AsyncClientAppArgument"),

@@ -1,0 +1,751 @@
+"""Security settings: CORS, secrets in code, debug mode."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Optional, Union
+
+import libcst as cst
+
+from fastlint.engine.fastapi import APP_CLASSES
+from fastlint.engine.findings import Applicability, Severity
+from fastlint.engine.rule import Example, Rule, replace
+
+CORS_MIDDLEWARE = frozenset(
+    {"starlette.middleware.cors.CORSMiddleware", "fastapi.middleware.cors.CORSMiddleware"}
+)
+MIDDLEWARE_WRAPPERS = frozenset(
+    {"starlette.middleware.Middleware", "fastapi.middleware.Middleware"}
+)
+# Origins no allow-list would accept: a regex that fully matches all of them matches anything.
+_PROBE_ORIGINS = (
+    "https://attacker.example",
+    "http://evil-site.test:8080",
+    "https://a.b.c.invalid",
+    "null",
+)
+MAX_CONSTANT_HOPS = 5
+
+
+def _keyword(call: cst.Call, name: str) -> Optional[cst.BaseExpression]:
+    for arg in call.args:
+        if arg.keyword is not None and arg.keyword.value == name:
+            return arg.value
+    return None
+
+
+def _string(node: cst.BaseExpression) -> Optional[str]:
+    """The value of a plain (not formatted) string literal."""
+    if isinstance(node, (cst.SimpleString, cst.ConcatenatedString)):
+        value = node.evaluated_value
+        return value if isinstance(value, str) else None
+    return None
+
+
+class _Constants:
+    """Follows a name to the literal it was bound to once, in this scope or the module's."""
+
+    def __init__(self, rule: Rule) -> None:
+        self.rule = rule
+
+    def value(self, node: cst.BaseExpression) -> cst.BaseExpression:
+        for _ in range(MAX_CONSTANT_HOPS):
+            if not isinstance(node, cst.Name) or node.value in ("True", "False", "None"):
+                return node
+            found = self.rule.context.lookup(node.value)
+            if found is None:
+                return node
+            binding, _scope = found
+            if binding.kind != "local" or binding.value is None:
+                return node
+            node = binding.value
+        return node
+
+
+def _is_true(node: cst.BaseExpression) -> bool:
+    return isinstance(node, cst.Name) and node.value == "True"
+
+
+class CorsWildcardWithCredentials(Rule):
+    code = "FL402"
+    name = "cors-wildcard-with-credentials"
+    severity = Severity.ERROR
+    summary = (
+        "`CORSMiddleware` allows every origin together with credentials: any website can make "
+        "authenticated requests with your users' cookies"
+    )
+    tags = ("security", "cors")
+    security = True
+    triggers = ("allow_credentials",)  # required for a finding; the class may be a subclass
+    docs = """\
+## What it does
+Finds `CORSMiddleware` configured with `allow_origins` containing `"*"` (or an
+`allow_origin_regex` that matches any origin, such as `.*`) together with
+`allow_credentials=True`, whether added with `app.add_middleware(CORSMiddleware, ...)`,
+`Middleware(CORSMiddleware, ...)` or by wrapping the app. Origins held in a constant of the
+module (`origins = ["*"]`) are followed.
+
+## Why is this bad?
+Browsers refuse `Access-Control-Allow-Origin: *` on credentialed requests, so Starlette
+answers such requests by echoing the caller's `Origin` instead. With credentials allowed, every
+website a user visits can then call your API with that user's cookies and read the answers:
+the same-origin policy is switched off for your API.
+
+## Example
+```python
+app.add_middleware(
+    CORSMiddleware,
+    allow_origins=["*"],
+    allow_credentials=True,
+)
+```
+
+## Use instead
+```python
+app.add_middleware(
+    CORSMiddleware,
+    allow_origins=["https://app.example.com"],
+    allow_credentials=True,
+)
+```
+or keep `allow_origins=["*"]` and drop `allow_credentials` for a public, cookie-less API.
+
+## Fix safety
+No automatic fix: only you know which origins should be trusted.
+
+## References
+- [FastAPI: CORS](https://fastapi.tiangolo.com/tutorial/cors/)
+- [Starlette: CORSMiddleware](https://www.starlette.io/middleware/#corsmiddleware)
+- [MDN: CORS requests with credentials](https://developer.mozilla.org/en-US/docs/Web/HTTP/CORS#credentialed_requests_and_wildcards)
+"""
+    valid = (
+        """\
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+app = FastAPI()
+app.add_middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["*"])
+""",
+        """\
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+app = FastAPI()
+app.add_middleware(
+    CORSMiddleware,
+    allow_origins=["https://app.example.com"],
+    allow_origin_regex=r"https://.*\\.example\\.com",
+    allow_credentials=True,
+)
+""",
+        """\
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+app = FastAPI()
+app.add_middleware(CORSMiddleware, allow_origins=settings.origins, allow_credentials=True)
+""",
+    )
+    invalid = (
+        """\
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+app = FastAPI()
+app.add_middleware(
+    CORSMiddleware,
+    allow_origins=["*"],
+    allow_credentials=True,
+    allow_methods=["*"],
+)
+""",
+        """\
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
+
+ORIGINS = ["*"]
+CREDENTIALS = True
+
+app = Starlette(
+    middleware=[Middleware(CORSMiddleware, allow_origins=ORIGINS, allow_credentials=CREDENTIALS)]
+)
+""",
+        """\
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware as Cors
+
+app = FastAPI()
+app.add_middleware(Cors, allow_origin_regex=".*", allow_credentials=True)
+""",
+    )
+
+    def _is_cors(self, expr: cst.BaseExpression) -> bool:
+        qualified = self.context.qualified_name(expr)
+        return qualified is not None and self.context.project.is_subclass(
+            qualified, CORS_MIDDLEWARE
+        )
+
+    def visit_Call(self, node: cst.Call) -> None:
+        positional = [arg.value for arg in node.args if arg.keyword is None and arg.star == ""]
+        func = node.func
+        if isinstance(func, cst.Attribute) and func.attr.value == "add_middleware":
+            configured = bool(positional) and self._is_cors(positional[0])
+        elif self._is_cors(func):
+            configured = True
+        else:
+            callee = self.context.qualified_name(func)
+            configured = (
+                callee in MIDDLEWARE_WRAPPERS and bool(positional) and self._is_cors(positional[0])
+            )
+        if not configured:
+            return
+        constants = _Constants(self)
+        credentials = _keyword(node, "allow_credentials")
+        if credentials is None or not _is_true(constants.value(credentials)):
+            return
+        what: Optional[str] = None
+        origins = _keyword(node, "allow_origins")
+        if origins is not None and _has_wildcard(origins, constants):
+            what = '`allow_origins` contains `"*"`'
+        regex = _keyword(node, "allow_origin_regex")
+        pattern = _string(constants.value(regex)) if regex is not None else None
+        if what is None and pattern is not None and _matches_any_origin(pattern):
+            what = f"`allow_origin_regex={pattern!r}` matches every origin"
+        if what is None:
+            return
+        self.report(
+            node,
+            f"{what} and `allow_credentials=True`: Starlette then echoes any caller's origin, so "
+            "every website can make authenticated requests with your users' cookies; list the "
+            "trusted origins instead",
+        )
+
+
+def _has_wildcard(node: cst.BaseExpression, constants: _Constants, depth: int = 0) -> bool:
+    if depth > MAX_CONSTANT_HOPS:
+        return False
+    node = constants.value(node)
+    if _string(node) == "*":
+        return True
+    if isinstance(node, (cst.List, cst.Tuple, cst.Set)):
+        for element in node.elements:
+            if isinstance(element, cst.StarredElement):
+                if _has_wildcard(element.value, constants, depth + 1):
+                    return True
+            elif _string(constants.value(element.value)) == "*":
+                return True
+        return False
+    if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Add):
+        return _has_wildcard(node.left, constants, depth + 1) or _has_wildcard(
+            node.right, constants, depth + 1
+        )
+    return False
+
+
+def _matches_any_origin(pattern: str) -> bool:
+    try:
+        compiled = re.compile(pattern)
+    except (re.error, RecursionError, OverflowError):
+        return False
+    return all(compiled.fullmatch(origin) for origin in _PROBE_ORIGINS)
+
+
+# --- FL403 ---------------------------------------------------------------------------------
+
+# The last word of a name says what the value is: `token_url` is a URL, `api_token` a token.
+_SECRET_WORDS = frozenset({"secret", "password", "passwd", "pwd", "passphrase", "token", "apikey"})
+_KEY_QUALIFIERS = frozenset(
+    {
+        "api",
+        "secret",
+        "private",
+        "access",
+        "signing",
+        "encryption",
+        "jwt",
+        "auth",
+        "master",
+        "client",
+        "hmac",
+        "webhook",
+        "app",
+    }
+)
+# Names of known-bad values kept to reject them (`_LEGACY_DEFAULT_ADMIN_PASSWORD`).
+_DENYLIST_WORDS = frozenset(
+    {"legacy", "known", "weak", "common", "insecure", "banned", "forbidden", "blocked"}
+)
+_WORD_SPLIT = re.compile(r"[^A-Za-z0-9]+|(?<=[a-z0-9])(?=[A-Z])")
+_PLACEHOLDER_MARKERS = (
+    "change",
+    "replace",
+    "your",
+    "example",
+    "dummy",
+    "placeholder",
+    "todo",
+    "fixme",
+    "insert",
+    "fake",
+    "sample",
+    "notset",
+    "not-set",
+    "not_set",
+    "undefined",
+    "redacted",
+    "xxx",
+    "***",
+    "...",
+    "<",
+    ">",
+    "${",
+    "{{",
+    "%(",
+    "{",
+    "test",
+    "mock",
+)
+_ENV_VAR_NAME = re.compile(r"^[A-Z][A-Z0-9_]*$")
+_FILE_SUFFIXES = (".pem", ".key", ".crt", ".json", ".txt", ".p12", ".env", ".yaml", ".yml")
+ENV_LOOKUPS = frozenset({"os.getenv", "os.environ.get", "os.environ.setdefault"})
+JWT_FUNCTIONS = frozenset(
+    {
+        "jwt.encode",
+        "jwt.decode",
+        "jose.jwt.encode",
+        "jose.jwt.decode",
+        "jwt.api_jwt.encode",
+        "jwt.api_jwt.decode",
+    }
+)
+_TEST_DIRECTORIES = frozenset({"tests", "test", "testing"})
+
+
+def is_secret_name(name: str) -> bool:
+    words = [w.lower() for w in _WORD_SPLIT.split(name) if w]
+    if not words or _DENYLIST_WORDS.intersection(words):
+        return False
+    last = words[-1]
+    if last in _SECRET_WORDS:
+        return True
+    return last == "key" and len(words) > 1 and words[-2] in _KEY_QUALIFIERS
+
+
+def looks_like_secret(value: str) -> bool:
+    """A literal that could be a real secret: not empty, a placeholder, a name or a path."""
+    if len(value) < 8 or any(c.isspace() for c in value):
+        return False
+    lowered = value.lower()
+    if any(marker in lowered for marker in _PLACEHOLDER_MARKERS):
+        return False
+    if (
+        _ENV_VAR_NAME.match(value)
+        or "://" in value
+        or lowered.startswith("urn:")
+        or lowered.endswith(_FILE_SUFFIXES)
+    ):
+        return False
+    if value.startswith(("/", "./", "../", "~")) or len(set(value)) <= 2:
+        return False
+    # Labels such as "access_token" or "X-API-Key" are words; secrets have digits or symbols.
+    has_digit = any(c.isdigit() for c in value)
+    has_symbol = any(not c.isalnum() and c not in "-_." for c in value)
+    mixed_case = value != value.lower() and value != value.upper()
+    return has_digit or has_symbol or (mixed_case and len(value) >= 20)
+
+
+def is_test_path(path: str) -> bool:
+    parts = path.replace("\\", "/").split("/")
+    filename = parts[-1]
+    return (
+        any(part in _TEST_DIRECTORIES for part in parts[:-1])
+        or filename.startswith("test_")
+        or filename.endswith("_test.py")
+        or filename == "conftest.py"
+    )
+
+
+def _target_name(target: cst.BaseExpression) -> Optional[str]:
+    if isinstance(target, cst.Name):
+        return target.value
+    if isinstance(target, cst.Attribute):
+        return target.attr.value
+    return None
+
+
+class HardcodedSecret(Rule):
+    code = "FL403"
+    name = "hardcoded-secret"
+    severity = Severity.WARNING
+    summary = "A literal secret in the code: a secret-named setting or a JWT signing key"
+    tags = ("security", "secrets")
+    security = True
+    # Every secret name ends in one of these (case-sensitive) spellings; "jwt" for the keys.
+    triggers = (
+        "ecret",
+        "ECRET",
+        "assw",
+        "ASSW",
+        "pwd",
+        "PWD",
+        "oken",
+        "OKEN",
+        "assphrase",
+        "ASSPHRASE",
+        "_key",
+        "_KEY",
+        "Key",
+        "apikey",
+        "APIKEY",
+        "jwt",
+    )
+    docs = """\
+## What it does
+Finds literal secrets: a string assigned to a secret-named variable, constant, attribute or
+settings field (`SECRET_KEY`, `JWT_SECRET`, `api_key`, `db_password`, `access_token`...), passed
+as a secret-named keyword argument, used as the fallback of an environment lookup
+(`os.getenv("SECRET_KEY", "...")`), or passed as the key of `jwt.encode` / `jwt.decode`.
+
+The name's last word decides: `token_url`, `password_field` and `TOKEN_TYPE` are not secrets.
+Values that cannot be real secrets are skipped: empty and short strings, placeholders
+(`"changeme"`, `"your-secret-key"`, `"<token>"`), environment variable names, paths, URLs and
+plain words such as `"access_token"`. A literal JWT key is reported whatever its value.
+Test files (`tests/`, `test_*.py`, `conftest.py`) and enum members are not checked.
+
+## Why is this bad?
+A secret in the source is in every clone, fork, wheel, container image and log of the
+repository, and cannot be rotated without a release. A JWT signing key that is public lets
+anyone mint tokens for any user; a hardcoded fallback for `SECRET_KEY` is used silently when
+the deployment forgets to set the variable.
+
+## Example
+```python
+SECRET_KEY = "09d25e094faa6ca2556c818166b7a9563b93f7099f6f0f4caa6cf63b88e8d3e7"
+
+token = jwt.encode(payload, "s3cr3t-k3y", algorithm="HS256")
+```
+
+## Use instead
+```python
+class Settings(BaseSettings):
+    secret_key: SecretStr  # read from the SECRET_KEY environment variable
+
+token = jwt.encode(payload, settings.secret_key.get_secret_value(), algorithm="HS256")
+```
+
+## Fix safety
+No automatic fix: the secret has to be moved to the deployment's configuration, and rotated.
+
+## References
+- [FastAPI: OAuth2 with JWT tokens](https://fastapi.tiangolo.com/tutorial/security/oauth2-jwt/)
+- [FastAPI: Settings and environment variables](https://fastapi.tiangolo.com/advanced/settings/)
+- [CWE-798: Use of Hard-coded Credentials](https://cwe.mitre.org/data/definitions/798.html)
+"""
+    valid = (
+        """\
+import os
+
+SECRET_KEY = os.environ["SECRET_KEY"]
+API_KEY = os.getenv("API_KEY", "")
+TOKEN_TYPE = "bearer"
+token_url = "/auth/token"
+password_field = "password"
+JWT_SECRET = "changeme"
+DB_PASSWORD = "your-password-here"
+""",
+        """\
+from enum import Enum
+
+class Credential(str, Enum):
+    ACCESS_TOKEN = "access_token"
+    API_KEY = "api-key-2"
+""",
+        """\
+from pydantic_settings import BaseSettings
+
+class Settings(BaseSettings):
+    secret_key: str
+    api_key: str = ""
+    password_min_length: int = 8
+""",
+        Example(
+            'SECRET_KEY = "a3f9c2d17e5b48c0"\n',
+            filename="tests/test_auth.py",
+        ),
+    )
+    invalid = (
+        'SECRET_KEY = "09d25e094faa6ca2556c818166b7a9563b93f7099f6f0f4caa6cf63b88e8d3e7"\n',
+        """\
+from pydantic_settings import BaseSettings
+
+class Settings(BaseSettings):
+    jwt_secret: str = "s3cr3t-k3y!"
+""",
+        """\
+import jwt
+
+def issue(payload):
+    return jwt.encode(payload, "secret", algorithm="HS256")
+""",
+        """\
+import os
+
+SECRET_KEY = os.getenv("SECRET_KEY", "t0p-s3cr3t")
+""",
+        """\
+from openai import OpenAI
+
+client = OpenAI(api_key="sk-proj-4f8a9b2c7d1e")
+""",
+    )
+
+    def begin_file(self) -> None:
+        self._skip = is_test_path(self.context.source.display_path)
+
+    def _in_enum(self) -> bool:
+        cls = self.context.current_class
+        if cls is None:
+            return False
+        for base in cls.bases:
+            qualified = self.context.qualified_name(base.value) or ""
+            if qualified.rpartition(".")[2].endswith("Enum"):
+                return True
+        return False
+
+    def _check_value(self, name: str, value: Optional[cst.BaseExpression]) -> None:
+        if value is None or not is_secret_name(name):
+            return
+        literal = _string(value)
+        if literal is not None:
+            if looks_like_secret(literal):
+                self.report(
+                    value,
+                    f"`{name}` is set to a literal secret: read it from the environment or a "
+                    "secrets store (e.g. a pydantic `BaseSettings` field without a default)",
+                )
+            return
+        fallback = self._env_fallback(value)
+        if fallback is not None:
+            fallback_text = _string(fallback)
+            if fallback_text is not None and looks_like_secret(fallback_text):
+                self.report(
+                    fallback,
+                    f"`{name}` falls back to a literal secret when the environment does not "
+                    "set it: fail at start-up instead of running with a known secret",
+                )
+
+    def _env_fallback(self, value: cst.BaseExpression) -> Optional[cst.BaseExpression]:
+        if isinstance(value, cst.BooleanOperation) and isinstance(value.operator, cst.Or):
+            return value.right if _string(value.right) is not None else None
+        if not isinstance(value, cst.Call):
+            return None
+        if self.context.qualified_name(value.func) not in ENV_LOOKUPS:
+            return None
+        default = _keyword(value, "default")
+        positional = [arg.value for arg in value.args if arg.keyword is None and arg.star == ""]
+        if default is None and len(positional) >= 2:
+            default = positional[1]
+        return default
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        if self._skip or self._in_enum():
+            return
+        for target in node.targets:
+            name = _target_name(target.target)
+            if name is not None:
+                self._check_value(name, node.value)
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        if self._skip or self._in_enum():
+            return
+        name = _target_name(node.target)
+        if name is not None:
+            self._check_value(name, node.value)
+
+    def visit_Call(self, node: cst.Call) -> None:
+        if self._skip:
+            return
+        for arg in node.args:
+            if arg.keyword is not None:
+                self._check_value(arg.keyword.value, arg.value)
+        callee = self.context.qualified_name(node.func)
+        if callee not in JWT_FUNCTIONS:
+            return
+        key = _keyword(node, "key")
+        positional = [arg.value for arg in node.args if arg.keyword is None and arg.star == ""]
+        if key is None and len(positional) >= 2:
+            key = positional[1]
+        literal = _string(key) if key is not None else None
+        if key is not None and literal:
+            self.report(
+                key,
+                f"`{callee}` is given a literal key: anyone who reads the code can forge or read "
+                "tokens; load the key from the environment or a secrets store",
+            )
+
+
+# --- FL404 ---------------------------------------------------------------------------------
+
+
+def _without_argument(call: cst.Call, index: int) -> cst.Call:
+    """The call without one argument, keeping the others' commas and layout."""
+    args = list(call.args)
+    removed = args.pop(index)
+    if args and index == len(args):
+        args[-1] = args[-1].with_changes(comma=_last_comma(args[-1].comma, removed.comma))
+    if not args:
+        return call.with_changes(args=(), whitespace_before_args=cst.SimpleWhitespace(""))
+    return call.with_changes(args=tuple(args))
+
+
+def _last_comma(
+    previous: Union[cst.Comma, cst.MaybeSentinel], removed: Union[cst.Comma, cst.MaybeSentinel]
+) -> Union[cst.Comma, cst.MaybeSentinel]:
+    """The comma of the new last argument: the removed one's layout, the previous one's comment.
+
+    `f(a, debug=True)` → `f(a)`; in a call with one argument per line, the closing parenthesis
+    keeps its place and a comment on the removed line goes with it.
+    """
+    if not isinstance(removed, cst.Comma) or not isinstance(previous, cst.Comma):
+        return removed
+    after = removed.whitespace_after
+    kept = previous.whitespace_after
+    if isinstance(after, cst.ParenthesizedWhitespace) and isinstance(
+        kept, cst.ParenthesizedWhitespace
+    ):
+        after = after.with_changes(first_line=kept.first_line)
+    return previous.with_changes(whitespace_after=after)
+
+
+class DebugEnabled(Rule):
+    code = "FL404"
+    name = "debug-enabled"
+    severity = Severity.WARNING
+    summary = "`FastAPI(debug=True)` / `Starlette(debug=True)`: tracebacks are sent to clients"
+    tags = ("security", "production")
+    security = True
+    fix = Applicability.SAFE
+    triggers = ("debug",)
+    docs = """\
+## What it does
+Finds `FastAPI(debug=True)` and `Starlette(debug=True)` with a literal `True`, including
+subclasses of the project and imports under other names. Test files (`tests/`, `test_*.py`,
+`conftest.py`) are not checked.
+
+## Why is this bad?
+In debug mode Starlette answers every unhandled exception with the full traceback, local
+source lines included, as an HTML or plain-text page. In production that hands file paths,
+code, queries and sometimes secrets to whoever triggers an error. A literal `True` is on in
+every environment; debug mode should come from configuration that is off by default.
+
+## Example
+```python
+app = FastAPI(title="Shop", debug=True)
+```
+
+## Use instead
+```python
+app = FastAPI(title="Shop")
+# or, when needed during development:
+app = FastAPI(title="Shop", debug=settings.debug)
+```
+
+## Fix safety
+The fix removes the `debug=True` argument. It is safe: the default is `debug=False`, the
+application behaves the same except that unhandled errors get a plain 500 response.
+
+## References
+- [FastAPI: `FastAPI` class, `debug`](https://fastapi.tiangolo.com/reference/fastapi/#fastapi.FastAPI--example)
+- [Starlette: Applications](https://www.starlette.io/applications/)
+"""
+    valid = (
+        """\
+from fastapi import FastAPI
+
+app = FastAPI(debug=settings.debug)
+""",
+        """\
+from fastapi import FastAPI
+
+app = FastAPI(debug=False)
+""",
+        """\
+def FastAPI(**kwargs): ...
+
+app = FastAPI(debug=True)
+""",
+    )
+    invalid = (
+        Example(
+            """\
+from fastapi import FastAPI
+
+app = FastAPI(title="Shop", debug=True)
+""",
+            fixed="""\
+from fastapi import FastAPI
+
+app = FastAPI(title="Shop")
+""",
+        ),
+        Example(
+            """\
+from starlette.applications import Starlette as App
+
+app = App(debug=True, routes=[])
+""",
+            fixed="""\
+from starlette.applications import Starlette as App
+
+app = App(routes=[])
+""",
+        ),
+        Example(
+            """\
+from fastapi import FastAPI
+
+class ShopApp(FastAPI):
+    pass
+
+app = ShopApp(debug=True)
+""",
+            fixed="""\
+from fastapi import FastAPI
+
+class ShopApp(FastAPI):
+    pass
+
+app = ShopApp()
+""",
+        ),
+    )
+
+    def begin_file(self) -> None:
+        self._skip = is_test_path(self.context.source.display_path)
+
+    def visit_Call(self, node: cst.Call) -> None:
+        index = _debug_true_index(node.args) if not self._skip else None
+        if index is None:
+            return
+        callee = self.context.qualified_name(node.func)
+        if callee is None or not self.context.project.is_subclass(callee, APP_CLASSES):
+            return
+        fix = self.make_fix("Remove `debug=True`", replace(node, _without_argument(node, index)))
+        self.report(
+            node.args[index],
+            f"`{self.context.code_for(node.func)}(debug=True)` sends tracebacks to clients on "
+            "every error; remove it, or read the flag from settings that are off by default",
+            fix=fix,
+        )
+
+
+def _debug_true_index(args: Sequence[cst.Arg]) -> Optional[int]:
+    for index, arg in enumerate(args):
+        if arg.keyword is not None and arg.keyword.value == "debug" and _is_true(arg.value):
+            return index
+    return None
+
+
+RULES: tuple[type[Rule], ...] = (CorsWildcardWithCredentials, HardcodedSecret, DebugEnabled)
