@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Optional, Union
 
 from fastlint.engine.names import resolve_relative
+from fastlint.engine.routing import RoutingFacts, extract_routing
 
 MAX_ALIAS_HOPS = 16
 
@@ -36,6 +37,7 @@ class ModuleFacts:
     classes: dict[str, list[str]] = field(default_factory=dict)  # qualname -> base names
     functions: dict[str, bool] = field(default_factory=dict)  # qualname -> is async
     annotations: dict[str, str] = field(default_factory=dict)  # `app: FastAPI = ...`
+    routing: Optional[RoutingFacts] = None  # apps, routers, routes, includes (engine/routing)
     # `ast` could not parse it: LibCST must, to report FL000 or check newer syntax.
     ast_failed: bool = False
 
@@ -179,7 +181,9 @@ def extract_facts(path: str, source: Union[str, bytes]) -> ModuleFacts:
     except (SyntaxError, ValueError, MemoryError, RecursionError):
         facts.ast_failed = True
         return facts
-    _FactCollector(facts).collect(tree)
+    collector = _FactCollector(facts)
+    collector.collect(tree)
+    facts.routing = extract_routing(name, collector.qualify, tree, source)
     return facts
 
 
