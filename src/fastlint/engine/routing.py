@@ -83,6 +83,7 @@ class IncludeFact:
     order: int
     # `for r in (a, b): app.include_router(r)`: the routers the loop variable can be.
     candidates: tuple[str, ...] = ()
+    has_dependencies: bool = False  # `dependencies=` (or **kwargs that may hold it)
 
 
 @dataclass(frozen=True)
@@ -94,6 +95,7 @@ class OwnerFact:
     prefix: Optional[str]  # None when unknown (not literal, **kwargs, a parameter)
     line: int
     scope: str
+    has_dependencies: bool = False  # `dependencies=`, or unknown (**kwargs, a parameter)
 
 
 @dataclass
@@ -176,7 +178,7 @@ def _methods(call: ast.Call, default: Optional[tuple[str, ...]]) -> Optional[tup
 def _assigned_names(body: Iterable[ast.stmt]) -> set[str]:
     """Names bound by the statements of one scope, not descending into nested scopes."""
     names: set[str] = set()
-    pending = list(body)
+    pending: list[ast.AST] = list(body)
     while pending:
         node = pending.pop()
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
@@ -300,8 +302,9 @@ class _RoutingCollector:
             for child in ast.iter_child_nodes(stmt):
                 if isinstance(child, ast.stmt):
                     self._statement(child, scope, certain=False)
-                elif isinstance(child, (ast.excepthandler, ast.match_case)):
-                    self._body(child.body, scope, certain=False)
+                elif isinstance(getattr(child, "body", None), list):
+                    # except handlers and match cases (no `ast.match_case` before 3.10)
+                    self._body(child.body, scope, certain=False)  # type: ignore[attr-defined]
         elif isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call):
             self._call(stmt.value, scope, certain=certain)
         elif isinstance(stmt, (ast.Assign, ast.AnnAssign)):
@@ -344,7 +347,9 @@ class _RoutingCollector:
                 continue
             _, path = _argument(decorator, 0, "path")
             methods = (
-                (WEBSOCKET,) if attr == WEBSOCKET_DECORATOR else _methods(decorator, ROUTE_DECORATORS[attr])
+                (WEBSOCKET,)
+                if attr == WEBSOCKET_DECORATOR
+                else _methods(decorator, ROUTE_DECORATORS[attr])
             )
             self.facts.routes.append(
                 RouteFact(
@@ -375,11 +380,17 @@ class _RoutingCollector:
         self._body(node.body, inner, certain=True)
 
     def _owner(
-        self, key: str, callee: Optional[str], prefix: Optional[str], line: int, scope: str
+        self,
+        key: str,
+        callee: Optional[str],
+        prefix: Optional[str],
+        line: int,
+        scope: str,
+        dependencies: bool = True,
     ) -> None:
         self.bound[key] = self.bound.get(key, 0) + 1
         if callee is not None:
-            self.facts.owners[key] = OwnerFact(key, callee, prefix, line, scope)
+            self.facts.owners[key] = OwnerFact(key, callee, prefix, line, scope, dependencies)
 
     def _assignment(self, stmt: Union[ast.Assign, ast.AnnAssign], scope: _Scope) -> None:
         targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
@@ -397,7 +408,10 @@ class _RoutingCollector:
                     given, expr = _argument(value, 99, "prefix")
                     if given:
                         prefix = _string(expr)
-                self._owner(key, callee, prefix, stmt.lineno, scope.sequence)
+                dependencies = (
+                    _has_star_kwargs(value) or _keyword(value, "dependencies") is not None
+                )
+                self._owner(key, callee, prefix, stmt.lineno, scope.sequence, dependencies)
             elif isinstance(stmt, ast.AnnAssign):
                 annotation = self.qualify(_dotted(stmt.annotation))
                 self._owner(key, annotation, None, stmt.lineno, scope.sequence)
@@ -463,6 +477,8 @@ class _RoutingCollector:
                 certain=certain,
                 order=self._next(),
                 candidates=candidates,
+                has_dependencies=_has_star_kwargs(call)
+                or _keyword(call, "dependencies") is not None,
             )
         )
 
@@ -473,15 +489,15 @@ class _RoutingCollector:
                 attr = node.func.attr
                 if attr == "include_router" and id(node) not in self.handled:
                     self.facts.includes.append(
-                        IncludeFact(None, None, None, node.lineno, "?", False, self._next())
+                        IncludeFact(
+                            None, None, None, node.lineno, "?", False, self._next(), (), True
+                        )
                     )
                 elif attr in _LIST_MUTATORS and _is_routes_list(node.func.value):
                     self._route_edit(node.func.value)
             elif isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Delete)):
                 targets = (
-                    node.targets
-                    if isinstance(node, (ast.Assign, ast.Delete))
-                    else [node.target]
+                    node.targets if isinstance(node, (ast.Assign, ast.Delete)) else [node.target]
                 )
                 for target in targets:
                     while isinstance(target, ast.Subscript):
@@ -811,6 +827,34 @@ class RouteTable:
 
     # lookups ----------------------------------------------------------------------------
 
+    def may_add_dependencies(self, key: str, seen: Optional[set[str]] = None) -> bool:
+        """Whether an app or router, or anything it is included into, may add dependencies.
+
+        Unknown counts as yes: an owner we did not see created, a parameter, an include the
+        table cannot resolve that passes `dependencies=`.
+        """
+        seen = seen if seen is not None else set()
+        if key in seen:
+            return False
+        seen.add(key)
+        fact = self.owner_facts.get(key)
+        if fact is None or fact[1].has_dependencies or key in self.reassigned:
+            return True
+        for receiver, includes in self.includes.items():
+            for _, include in includes:
+                targets = {
+                    self._canonical(include.child),
+                    *map(self._canonical, include.candidates),
+                }
+                wild = include.child is None and not include.candidates
+                if not (key in targets or (wild and include.has_dependencies)):
+                    continue
+                if include.has_dependencies:
+                    return True
+                if receiver == "?" or self.may_add_dependencies(receiver, seen):
+                    return True
+        return False
+
     def owners(self) -> list[str]:
         """Keys of every app and router that has routes or includes."""
         keys = {*self.routes, *self.includes} - {"?"}
@@ -831,9 +875,13 @@ class RouteTable:
 
     # shadowing --------------------------------------------------------------------------
 
-    def _events(self, key: str) -> dict[tuple[str, str], list[Union[RouteRef, tuple[ModuleFacts, IncludeFact]]]]:
+    def _events(
+        self, key: str
+    ) -> dict[tuple[str, str], list[Union[RouteRef, tuple[ModuleFacts, IncludeFact]]]]:
         """An owner's registrations grouped by sequence (module, scope), each in order."""
-        sequences: dict[tuple[str, str], list[Union[RouteRef, tuple[ModuleFacts, IncludeFact]]]] = {}
+        sequences: dict[
+            tuple[str, str], list[Union[RouteRef, tuple[ModuleFacts, IncludeFact]]]
+        ] = {}
         for ref in self.routes.get(key, []):
             sequences.setdefault((ref.module, ref.fact.scope), []).append(ref)
         for module, include in self.includes.get(key, []):
@@ -893,7 +941,11 @@ class RouteTable:
                 visiting | {key},
             ):
                 path = None
-                if entry.path is not None and include.prefix is not None and child_prefix is not None:
+                if (
+                    entry.path is not None
+                    and include.prefix is not None
+                    and child_prefix is not None
+                ):
                     path = include.prefix + child_prefix + entry.path
                 yield _Entry(entry.ref, path, entry.chain, entry.reliable)
 
@@ -931,7 +983,9 @@ class RouteTable:
             items.sort(key=lambda s: s.route.fact.order)
         return result
 
-    def _compare(self, entries: list[_Entry], is_open: bool, found: dict[RouteFact, Shadowing]) -> None:
+    def _compare(
+        self, entries: list[_Entry], is_open: bool, found: dict[RouteFact, Shadowing]
+    ) -> None:
         patterns: dict[str, Optional[PathPattern]] = {}
 
         def pattern(path: str) -> Optional[PathPattern]:
