@@ -16,6 +16,10 @@ from fastlint.engine.names import resolve_relative
 from fastlint.engine.routing import RoutingFacts, extract_routing
 
 MAX_ALIAS_HOPS = 16
+# `router: Final = APIRouter()` says nothing about the class: the value does.
+TYPE_QUALIFIERS = frozenset(
+    {"typing.Final", "typing_extensions.Final", "typing.ClassVar", "typing_extensions.ClassVar"}
+)
 
 
 @dataclass
@@ -161,7 +165,7 @@ class _FactCollector:
         elif isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name):
             target, value = stmt.target.id, stmt.value
             annotation = self.qualify(_dotted(stmt.annotation))
-            if annotation:
+            if annotation and annotation not in TYPE_QUALIFIERS:
                 facts.annotations[target] = annotation
         if target is None or not isinstance(value, ast.Call):
             return

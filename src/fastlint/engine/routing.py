@@ -195,13 +195,29 @@ def _assigned_names(body: Iterable[ast.stmt]) -> set[str]:
     return names
 
 
-@dataclass
 class _Scope:
-    qualname: str  # "" for the module
-    kind: str  # "module", "class", "function"
-    names: set[str]
-    parent: Optional[_Scope]
-    sequence: str  # the registration sequence: "" for module level and its classes
+    """A scope of the module; the names it binds are only gathered when a lookup needs them."""
+
+    def __init__(
+        self,
+        qualname: str,
+        kind: str,
+        body: Callable[[], set[str]],
+        parent: Optional[_Scope],
+        sequence: str,
+    ) -> None:
+        self.qualname = qualname  # "" for the module
+        self.kind = kind  # "module", "class", "function"
+        self._body = body
+        self._names: Optional[set[str]] = None
+        self.parent = parent
+        self.sequence = sequence  # the registration sequence: "" for module level and classes
+
+    @property
+    def names(self) -> set[str]:
+        if self._names is None:
+            self._names = self._body()
+        return self._names
 
 
 class _RoutingCollector:
@@ -213,7 +229,7 @@ class _RoutingCollector:
         self.facts = RoutingFacts()
         self.order = 0
         self.handled: set[int] = set()  # ids of calls already recorded
-        self.module_scope = _Scope("", "module", _assigned_names(tree.body), None, "")
+        self.module_scope = _Scope("", "module", lambda: _assigned_names(tree.body), None, "")
         self.bound: dict[str, int] = {}
 
     # keys -------------------------------------------------------------------------------
@@ -260,9 +276,13 @@ class _RoutingCollector:
 
     # traversal --------------------------------------------------------------------------
 
-    def collect(self, tree: ast.Module) -> RoutingFacts:
+    def collect(self, tree: ast.Module, text: str) -> RoutingFacts:
         self._body(tree.body, self.module_scope, certain=True)
-        self._stray_calls(tree)
+        # The full walk is only needed when the text shows more includes than the statements
+        # held, or something that may edit a `.routes` list.
+        handled = sum(1 for i in self.facts.includes)
+        if len(_INCLUDE_WORD.findall(text)) > handled or _ROUTES_EDIT.search(text):
+            self._stray_calls(tree)
         facts = self.facts
         # Keep function-local owners only where this module registers on or includes them.
         used = {r.owner for r in facts.routes}
@@ -287,9 +307,9 @@ class _RoutingCollector:
         if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
             self._function(stmt, scope, certain=certain)
         elif isinstance(stmt, ast.ClassDef):
-            names = _assigned_names(stmt.body)
             qualname = f"{scope.qualname}.{stmt.name}" if scope.qualname else stmt.name
-            inner = _Scope(qualname, "class", names, scope, scope.sequence)
+            body = stmt.body
+            inner = _Scope(qualname, "class", lambda: _assigned_names(body), scope, scope.sequence)
             self._body(stmt.body, inner, certain=certain)
         elif isinstance(stmt, (ast.With, ast.AsyncWith)):
             self._body(stmt.body, scope, certain=certain)
@@ -364,13 +384,17 @@ class _RoutingCollector:
                     top_level=scope.kind == "module",
                 )
             )
-        names = _assigned_names(node.body)
         arguments = node.args
-        for arg in (*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs):
-            names.add(arg.arg)
-        for star in (arguments.vararg, arguments.kwarg):
-            if star is not None:
-                names.add(star.arg)
+
+        def names() -> set[str]:
+            bound = _assigned_names(node.body)
+            for arg in (*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs):
+                bound.add(arg.arg)
+            for star in (arguments.vararg, arguments.kwarg):
+                if star is not None:
+                    bound.add(star.arg)
+            return bound
+
         inner = _Scope(qualname, "function", names, scope, qualname)
         for arg in (*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs):
             annotation = _dotted(arg.annotation) if arg.annotation is not None else None
@@ -520,6 +544,12 @@ class _RoutingCollector:
         self.facts.route_edits.append(key)
 
 
+_INCLUDE_WORD = re.compile(r"\binclude_router\b")
+_ROUTES_EDIT = re.compile(
+    r"\.\s*_?routes\s*(\[|\.\s*(insert|append|extend|remove|pop|sort|reverse|clear)\b|=(?!=)|\+=)"
+)
+
+
 def _is_routes_list(node: ast.expr) -> bool:
     return isinstance(node, ast.Attribute) and node.attr in ("routes", "_routes")
 
@@ -530,7 +560,8 @@ def extract_routing(
     tree: ast.Module,
     source: Union[str, bytes],
 ) -> RoutingFacts:
-    facts = _RoutingCollector(module, qualify, tree).collect(tree)
+    text = source.decode("utf-8", "replace") if isinstance(source, bytes) else source
+    facts = _RoutingCollector(module, qualify, tree).collect(tree, text)
     facts.digest = source_digest(source)
     return facts
 
@@ -728,6 +759,8 @@ class RouteTable:
         if replaced is not None:
             self.modules[replaced.name] = replaced
         self._owner_cache: dict[str, Optional[str]] = {}
+        self._reordered: Optional[set[str]] = None  # None: anything may be reordered
+        self._reorder_known = False
         self._build()
         self._shadowings: Optional[dict[str, list[Shadowing]]] = None
 
@@ -823,7 +856,36 @@ class RouteTable:
         return fact[0].name if fact is not None else None
 
     def _is_edited(self, key: str) -> bool:
-        return None in self.edited or key in self.edited
+        """Whether code may reorder or edit the routes `key`'s routes end up in.
+
+        `app.router.routes = sorted(...)` reorders the routes of every router included in
+        `app` too, so the edit covers the whole tree below an edited owner; an edited tree
+        that includes routers the table cannot resolve could hold any router.
+        """
+        if not self._reorder_known:
+            self._reorder_known = True
+            self._reordered = set()
+            for edited in self.edited:
+                if edited is None or not self._collect_tree(edited, self._reordered):
+                    self._reordered = None
+                    break
+        return self._reordered is None or key in self._reordered
+
+    def _collect_tree(self, key: str, into: set[str]) -> bool:
+        """Add `key` and every router included below it; False if an include is unknown."""
+        if key in into:
+            return True
+        into.add(key)
+        for _, include in self.includes.get(key, []):
+            if include.child is None and not include.candidates:
+                return False
+            for child in {
+                self._canonical(include.child),
+                *map(self._canonical, include.candidates),
+            }:
+                if child is not None and not self._collect_tree(child, into):
+                    return False
+        return True
 
     # lookups ----------------------------------------------------------------------------
 
@@ -999,6 +1061,8 @@ class RouteTable:
         for position, entry in enumerate(entries):
             fact = entry.ref.fact
             if fact in found or first_copy[fact] != position or not entry.reliable:
+                continue
+            if self._is_edited(self._canonical(fact.owner) or ""):
                 continue
             if entry.path is None or fact.methods is None:
                 continue
