@@ -107,6 +107,11 @@ class RoutingFacts:
     includes: list[IncludeFact] = field(default_factory=list)
     # Owner keys whose `.routes` list is edited in place; None when the receiver is unknown.
     route_edits: list[Optional[str]] = field(default_factory=list)
+    # "Class.method" of registration methods (and `__init__`) that a class redefines but that
+    # hand the path, methods and prefix on untouched (`super().add_api_route(path, ...)`).
+    passthrough: set[str] = field(default_factory=set)
+    # Classes that define `matches`: a route class with its own matching.
+    matchers: set[str] = field(default_factory=set)
 
 
 def source_digest(source: Union[str, bytes]) -> str:
@@ -310,6 +315,7 @@ class _RoutingCollector:
             qualname = f"{scope.qualname}.{stmt.name}" if scope.qualname else stmt.name
             body = stmt.body
             inner = _Scope(qualname, "class", lambda: _assigned_names(body), scope, scope.sequence)
+            self._class_methods(stmt, qualname)
             self._body(stmt.body, inner, certain=certain)
         elif isinstance(stmt, (ast.With, ast.AsyncWith)):
             self._body(stmt.body, scope, certain=certain)
@@ -329,6 +335,18 @@ class _RoutingCollector:
             self._call(stmt.value, scope, certain=certain)
         elif isinstance(stmt, (ast.Assign, ast.AnnAssign)):
             self._assignment(stmt, scope)
+
+    def _class_methods(self, node: ast.ClassDef, qualname: str) -> None:
+        for item in node.body:
+            if not isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                continue
+            if item.name == "matches":
+                self.facts.matchers.add(qualname)
+            elif item.name == "__init__":
+                if _forwards_init(item):
+                    self.facts.passthrough.add(f"{qualname}.{item.name}")
+            elif item.name in _REGISTRATION_METHODS and _forwards_path(item):
+                self.facts.passthrough.add(f"{qualname}.{item.name}")
 
     def _loop(self, stmt: Union[ast.For, ast.AsyncFor], scope: _Scope) -> None:
         candidates: tuple[str, ...] = ()
@@ -550,6 +568,69 @@ _ROUTES_EDIT = re.compile(
 )
 
 
+def _mentions(function: ast.AST, word: str) -> bool:
+    for node in ast.walk(function):
+        if isinstance(node, ast.Name) and node.id == word:
+            return True
+        if isinstance(node, ast.Constant) and node.value == word:
+            return True
+        if isinstance(node, ast.keyword) and node.arg == word:
+            return True
+        if isinstance(node, ast.arg) and node.arg == word:
+            return True
+    return False
+
+
+def _super_or_self_calls(function: ast.AST) -> Iterator[ast.Call]:
+    for node in ast.walk(function):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            receiver = node.func.value
+            if (
+                isinstance(receiver, ast.Call)
+                and isinstance(receiver.func, ast.Name)
+                and receiver.func.id == "super"
+            ) or (isinstance(receiver, ast.Name) and receiver.id == "self"):
+                yield node
+
+
+def _forwards_path(function: Union[ast.FunctionDef, ast.AsyncFunctionDef]) -> bool:
+    """A redefined registration method that passes its path on untouched and leaves methods be.
+
+    `def add_api_route(self, path, endpoint, **kwargs): ...; super().add_api_route(path, ...)`
+    """
+    params = [*function.args.posonlyargs, *function.args.args]
+    if len(params) < 2:
+        return False
+    path = params[1].arg
+    if _mentions(function, "methods") or _mentions(function, "prefix"):
+        return False
+    for node in ast.walk(function):
+        if isinstance(node, ast.Name) and node.id == path and not isinstance(node.ctx, ast.Load):
+            return False
+    return any(
+        call.func.attr in _REGISTRATION_METHODS  # type: ignore[attr-defined]
+        and call.args
+        and isinstance(call.args[0], ast.Name)
+        and call.args[0].id == path
+        for call in _super_or_self_calls(function)
+    )
+
+
+def _forwards_init(function: Union[ast.FunctionDef, ast.AsyncFunctionDef]) -> bool:
+    """An `__init__` that hands its keyword arguments to the parent's and never sees `prefix`."""
+    kwarg = function.args.kwarg
+    if kwarg is None or _mentions(function, "prefix"):
+        return False
+    return any(
+        call.func.attr == "__init__"  # type: ignore[attr-defined]
+        and any(
+            k.arg is None and isinstance(k.value, ast.Name) and k.value.id == kwarg.arg
+            for k in call.keywords
+        )
+        for call in _super_or_self_calls(function)
+    )
+
+
 def _is_routes_list(node: ast.expr) -> bool:
     return isinstance(node, ast.Attribute) and node.attr in ("routes", "_routes")
 
@@ -722,6 +803,16 @@ def covers(first: PathPattern, second: PathPattern) -> bool:
 
 # --- the project's route table -------------------------------------------------------------
 
+ROUTE_CLASSES = frozenset(
+    {
+        "starlette.routing.BaseRoute",
+        "starlette.routing.Route",
+        "starlette.routing.WebSocketRoute",
+        "fastapi.routing.APIRoute",
+        "fastapi.routing.APIWebSocketRoute",
+    }
+)
+
 
 @dataclass(frozen=True)
 class RouteRef:
@@ -836,7 +927,12 @@ class RouteTable:
             facts = self.index.find_module(module)
             if facts is None:
                 continue
-            if any(f"{name}.{m}" in facts.functions for m in methods):
+            routing = facts.routing
+            passthrough = routing.passthrough if routing is not None else set()
+            if any(
+                f"{name}.{m}" in facts.functions and f"{name}.{m}" not in passthrough
+                for m in methods
+            ):
                 return True
             pending.extend(self.index.class_bases(current) or [])
         return False
@@ -1027,8 +1123,19 @@ class RouteTable:
                 return True
         return False
 
+    def _custom_matching(self) -> bool:
+        """Whether the project has route classes of its own that redefine `matches`."""
+        for module in self.modules.values():
+            for name in module.routing.matchers if module.routing is not None else ():
+                qualified = f"{module.name}.{name}" if module.name else name
+                if self.index.is_subclass(qualified, ROUTE_CLASSES):
+                    return True
+        return False
+
     def _compute(self) -> dict[str, list[Shadowing]]:
         found: dict[RouteFact, Shadowing] = {}
+        if self._custom_matching():
+            return {}
         for key in self.owners():
             if self._is_edited(key):
                 continue
