@@ -433,3 +433,12 @@ def test_router_level_dependencies_silence_fl203(tmp_path: Path, setup: str) -> 
         + "\n@router.get('/orgs/{org_id}/members')\ndef members(): ...\n"
     )
     assert _lint(tmp_path, {"main.py": code}, PathParameterMismatch) == []
+
+
+def test_nested_lambdas_keep_scopes_balanced(tmp_path: Path) -> None:
+    code = (
+        "from fastapi import FastAPI\n\napp = FastAPI()\nmake = lambda: lambda sid: sid\n\n"
+        "@app.get('/x/{a}')\ndef a(b: str):\n    return make()(b)\n"
+    )
+    findings = _lint(tmp_path, {"main.py": code}, PathParameterMismatch)
+    assert _where(findings) == [("main.py", 6)]
