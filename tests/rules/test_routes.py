@@ -348,6 +348,7 @@ def test_fix_moves_the_route_with_its_comments(tmp_path: Path) -> None:
         ("@app.get('/x', status_code=304)\ndef f():\n    return 1\n", False),
         ("@app.get('/x', status_code=status.HTTP_204_NO_CONTENT)\ndef f():\n    return 1\n", False),
         ("@app.get('/x', status_code=200)\ndef f():\n    return 1\n", True),
+        ("@app.get('/x', status_code=HTTPStatus.NO_CONTENT)\ndef f():\n    return 1\n", False),
         ("@app.get('/x', response_class=PlainTextResponse)\ndef f():\n    return 'a'\n", False),
         ("@app.get('/x')\ndef f():\n    return PlainTextResponse('a')\n", False),
         ("@app.get('/x')\nasync def f():\n    return await make_response()\n", True),
@@ -365,7 +366,8 @@ def test_fix_moves_the_route_with_its_comments(tmp_path: Path) -> None:
 )
 def test_missing_response_model(tmp_path: Path, route: str, found: bool) -> None:
     code = (
-        "from fastapi import FastAPI, status\nfrom fastapi.responses import PlainTextResponse\n\n"
+        "from http import HTTPStatus\nfrom fastapi import FastAPI, status\n"
+        "from fastapi.responses import PlainTextResponse\n\n"
         "app = FastAPI()\nOPTIONS = {}\nasync def make_response(): ...\n\n" + route
     )
     findings = _lint(tmp_path, {"main.py": code}, MissingResponseModel)
@@ -442,3 +444,30 @@ def test_nested_lambdas_keep_scopes_balanced(tmp_path: Path) -> None:
     )
     findings = _lint(tmp_path, {"main.py": code}, PathParameterMismatch)
     assert _where(findings) == [("main.py", 6)]
+
+
+@pytest.mark.parametrize(
+    ("returned", "found"),
+    [
+        ("helpers.file_response('a')", False),  # returns FileResponse(...)
+        ("helpers.favicon()", False),  # returns file_response(...), transitively
+        ("await helpers.stream()", False),  # annotated `-> StreamingResponse`
+        ("helpers.payload()", True),  # returns a dict
+        ("helpers.maybe()", True),  # sometimes returns None
+    ],
+)
+def test_helpers_that_build_responses(tmp_path: Path, returned: str, found: bool) -> None:
+    helpers = (
+        "from fastapi.responses import FileResponse, StreamingResponse\n\n"
+        "def file_response(path):\n    return FileResponse(path)\n\n"
+        "def favicon():\n    return file_response('favicon.ico')\n\n"
+        "async def stream() -> StreamingResponse: ...\n\n"
+        "def payload():\n    return dict(a=1)\n\n"
+        "def maybe():\n    if payload():\n        return None\n    return FileResponse('x')\n"
+    )
+    main = (
+        "from fastapi import FastAPI\nfrom pkg import helpers\n\napp = FastAPI()\n\n"
+        f"@app.get('/x')\nasync def f():\n    return {returned}\n"
+    )
+    files = {"pkg/__init__.py": "", "pkg/helpers.py": helpers, "pkg/main.py": main}
+    assert bool(_lint(tmp_path, files, MissingResponseModel)) is found

@@ -112,6 +112,10 @@ class RoutingFacts:
     passthrough: set[str] = field(default_factory=set)
     # Classes that define `matches`: a route class with its own matching.
     matchers: set[str] = field(default_factory=set)
+    # Functions (module-level and methods, by qualname) annotated to return a `...Response`,
+    # and functions whose every `return` is a call: what they call, qualified as written.
+    responders: set[str] = field(default_factory=set)
+    return_calls: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 def source_digest(source: Union[str, bytes]) -> str:
@@ -414,12 +418,31 @@ class _RoutingCollector:
             return bound
 
         inner = _Scope(qualname, "function", names, scope, qualname)
+        if scope.kind != "function":
+            self._returns(node, qualname)
         for arg in (*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs):
             annotation = _dotted(arg.annotation) if arg.annotation is not None else None
             if annotation is not None:
                 key = self._local_key(inner, arg.arg)
                 self._owner(key, self.qualify(annotation), None, node.lineno, qualname)
         self._body(node.body, inner, certain=True)
+
+    def _returns(self, node: Union[ast.FunctionDef, ast.AsyncFunctionDef], qualname: str) -> None:
+        """What a function returns, when that can make it a Response factory."""
+        if node.returns is not None:
+            if (_dotted(node.returns) or "").endswith("Response"):
+                self.facts.responders.add(qualname)
+            return
+        callees: list[str] = []
+        for value in _return_values(node):
+            if isinstance(value, ast.Await):
+                value = value.value
+            callee = self.qualify(_dotted(value.func)) if isinstance(value, ast.Call) else None
+            if callee is None:
+                return
+            callees.append(callee)
+        if callees:
+            self.facts.return_calls[qualname] = tuple(dict.fromkeys(callees))
 
     def _owner(
         self,
@@ -566,6 +589,21 @@ _INCLUDE_WORD = re.compile(r"\binclude_router\b")
 _ROUTES_EDIT = re.compile(
     r"\.\s*_?routes\s*(\[|\.\s*(insert|append|extend|remove|pop|sort|reverse|clear)\b|=(?!=)|\+=)"
 )
+
+
+def _return_values(
+    function: Union[ast.FunctionDef, ast.AsyncFunctionDef],
+) -> Iterator[Optional[ast.expr]]:
+    """The values of a function's own `return` statements (not of nested functions)."""
+    pending: list[ast.AST] = list(function.body)
+    while pending:
+        node = pending.pop()
+        if isinstance(node, ast.Return):
+            yield node.value
+        elif isinstance(node, (ast.Yield, ast.YieldFrom)):
+            yield None  # a generator is no Response factory
+        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+            pending.extend(ast.iter_child_nodes(node))
 
 
 def _mentions(function: ast.AST, word: str) -> bool:
@@ -1011,6 +1049,34 @@ class RouteTable:
                     return True
                 if receiver == "?" or self.may_add_dependencies(receiver, seen):
                     return True
+        return False
+
+    def is_responder(self, qualified: str, seen: Optional[set[str]] = None) -> bool:
+        """Whether calling `qualified` certainly gives a Response object, sent as is.
+
+        A class named `...Response`, a function annotated to return one, or a project
+        function whose every `return` calls such things.
+        """
+        qualified = self.index.resolve(qualified)
+        if qualified.rpartition(".")[2].endswith("Response"):
+            return True
+        seen = seen if seen is not None else set()
+        if qualified in seen:
+            return False
+        seen.add(qualified)
+        parts = qualified.split(".")
+        for cut in range(len(parts) - 1, 0, -1):
+            module = self.index.find_module(".".join(parts[:cut]))
+            if module is None:
+                continue
+            rest = ".".join(parts[cut:])
+            routing = module.routing
+            if routing is None:
+                return False
+            if rest in routing.responders:
+                return True
+            callees = routing.return_calls.get(rest)
+            return bool(callees) and all(self.is_responder(c, seen) for c in callees)
         return False
 
     def owners(self) -> list[str]:

@@ -143,6 +143,8 @@ def _is_bodyless_status(value: cst.BaseExpression) -> bool:
     name = value.attr.value if isinstance(value, cst.Attribute) else None
     if isinstance(value, cst.Name):
         name = value.value
+    if name in ("NO_CONTENT", "NOT_MODIFIED"):  # http.HTTPStatus
+        return True
     return name is not None and any(name.startswith(f"HTTP_{code}_") for code in _BODYLESS_STATUS)
 
 
@@ -351,14 +353,24 @@ app.add_api_route("/users", users)
         values = [v for v in values if not (isinstance(v, cst.Name) and v.value == "None")]
         if not values:
             return  # returns nothing: the body is `null`, nothing leaks
-        if all((_callee_name(v) or "").endswith("Response") for v in values):
+        if all(self._gives_response(v) for v in values):
             return  # a Response is sent as is, not serialised
         self.report(
             call,
             f"{_describe(route)} `{function.name.value}` has no `response_model` and no return "
-            "annotation, so whatever it returns is serialised, internal fields included; "
+            "annotation, so whatever it returns is serialised unfiltered and undocumented; "
             "annotate the return type or pass `response_model=`",
         )
+
+    def _gives_response(self, value: cst.BaseExpression) -> bool:
+        if (_callee_name(value) or "").endswith("Response"):
+            return True
+        if isinstance(value, cst.Await):
+            value = value.expression
+        if not isinstance(value, cst.Call):
+            return False
+        qualified = self.context.qualified_name(value.func)
+        return qualified is not None and route_table(self.context.project).is_responder(qualified)
 
 
 # --- FL202 ---------------------------------------------------------------------------------
