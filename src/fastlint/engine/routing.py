@@ -895,7 +895,7 @@ class RouteTable:
 
     # building ---------------------------------------------------------------------------
 
-    def _canonical(self, key: Optional[str]) -> Optional[str]:
+    def canonical(self, key: Optional[str]) -> Optional[str]:
         if key is None:
             return None
         return key if LOCAL_MARKER in key else self.index.resolve(key)
@@ -916,21 +916,21 @@ class RouteTable:
                 self.owner_facts[key] = (module, owner)
             self.reassigned.update(routing.reassigned)
             for route in routing.routes:
-                owner_key = self._canonical(route.owner)
+                owner_key = self.canonical(route.owner)
                 assert owner_key is not None
                 self.routes.setdefault(owner_key, []).append(
                     RouteRef(module.name, module.path, route)
                 )
             for include in routing.includes:
-                receiver = self._canonical(include.owner)
-                child = self._canonical(include.child)
-                for name in (child, *map(self._canonical, include.candidates)):
+                receiver = self.canonical(include.owner)
+                child = self.canonical(include.child)
+                for name in (child, *map(self.canonical, include.candidates)):
                     if name is not None:
                         self.included[name] = self.included.get(name, 0) + 1
                 if child is None and not include.candidates:
                     self.unknown_includes.add(receiver)
                 self.includes.setdefault(receiver or "?", []).append((module, include))
-            self.edited.update(self._canonical(k) for k in routing.route_edits)
+            self.edited.update(self.canonical(k) for k in routing.route_edits)
 
     def router_class(self, key: str) -> Optional[str]:
         """The app/router class an owner key was created from, if it is one we understand."""
@@ -1014,8 +1014,8 @@ class RouteTable:
             if include.child is None and not include.candidates:
                 return False
             for child in {
-                self._canonical(include.child),
-                *map(self._canonical, include.candidates),
+                self.canonical(include.child),
+                *map(self.canonical, include.candidates),
             }:
                 if child is not None and not self._collect_tree(child, into):
                     return False
@@ -1039,8 +1039,8 @@ class RouteTable:
         for receiver, includes in self.includes.items():
             for _, include in includes:
                 targets = {
-                    self._canonical(include.child),
-                    *map(self._canonical, include.candidates),
+                    self.canonical(include.child),
+                    *map(self.canonical, include.candidates),
                 }
                 wild = include.child is None and not include.candidates
                 if not (key in targets or (wild and include.has_dependencies)):
@@ -1075,7 +1075,7 @@ class RouteTable:
                 return False
             if rest in routing.responders:
                 return True
-            callees = routing.return_calls.get(rest)
+            callees = routing.return_calls.get(rest, ())
             return bool(callees) and all(self.is_responder(c, seen) for c in callees)
         return False
 
@@ -1142,7 +1142,7 @@ class RouteTable:
                 yield _Entry(event, fact.path, chain, reliable and fact.certain and present)
                 continue
             module, include = event
-            child = self._canonical(include.child)
+            child = self.canonical(include.child)
             if (
                 child is None
                 or child in visiting
@@ -1184,7 +1184,7 @@ class RouteTable:
         if self._is_edited(key):
             return True
         for _, include in self.includes.get(key, []):
-            child = self._canonical(include.child)
+            child = self.canonical(include.child)
             if child is not None and self._open(child, seen):
                 return True
         return False
@@ -1235,7 +1235,7 @@ class RouteTable:
             fact = entry.ref.fact
             if fact in found or first_copy[fact] != position or not entry.reliable:
                 continue
-            if self._is_edited(self._canonical(fact.owner) or ""):
+            if self._is_edited(self.canonical(fact.owner) or ""):
                 continue
             if entry.path is None or fact.methods is None:
                 continue

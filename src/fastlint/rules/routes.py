@@ -647,18 +647,16 @@ def by_uuid(item_id: str): ...
         assert self.table is not None and self.context.module is not None
         route, by = shadowing.route.fact, shadowing.by.fact
         # The moved function must register exactly this one route.
+        owner = self.table.canonical(route.owner) or ""
         siblings = [
             r
-            for r in self.table.routes_of(
-                route.owner if "<locals>" in route.owner else self.table.index.resolve(route.owner)
-            )
-            if r.module == shadowing.route.module
+            for r in self.table.routes_of(owner)
+            if r.module == shadowing.route.module and r.fact.scope == ""
         ]
         if sum(1 for r in siblings if r.fact.function == route.function) != 1:
             return False
         if sum(1 for d in moved.decorators if self._is_route_decorator(d)) != 1:
             return False
-        owner = self.table.index.resolve(route.owner)
         if any(by.order < i.order < route.order for i in self.table.includes_of(owner)):
             return False
         mine = compile_pattern(route.path or "")
