@@ -471,3 +471,15 @@ def test_helpers_that_build_responses(tmp_path: Path, returned: str, found: bool
     )
     files = {"pkg/__init__.py": "", "pkg/helpers.py": helpers, "pkg/main.py": main}
     assert bool(_lint(tmp_path, files, MissingResponseModel)) is found
+
+
+def test_nested_helper_that_builds_a_response(tmp_path: Path) -> None:
+    code = (
+        "from fastapi import FastAPI\nfrom fastapi.responses import StreamingResponse\n\n"
+        "def create_app():\n    app = FastAPI()\n\n"
+        "    @app.get('/data')\n    async def data():\n        return await helper()\n\n"
+        "    @app.get('/other')\n    async def other():\n        return await plain()\n\n"
+        "    async def helper():\n        return StreamingResponse(iter([]))\n\n"
+        "    async def plain():\n        return {'a': 1}\n\n    return app\n"
+    )
+    assert _where(_lint(tmp_path, {"main.py": code}, MissingResponseModel)) == [("main.py", 11)]

@@ -362,15 +362,46 @@ app.add_api_route("/users", users)
             "annotate the return type or pass `response_model=`",
         )
 
-    def _gives_response(self, value: cst.BaseExpression) -> bool:
+    def _gives_response(self, value: cst.BaseExpression, depth: int = 0) -> bool:
         if (_callee_name(value) or "").endswith("Response"):
             return True
         if isinstance(value, cst.Await):
             value = value.expression
-        if not isinstance(value, cst.Call):
+        if not isinstance(value, cst.Call) or depth > 8:
             return False
+        if isinstance(value.func, cst.Name):
+            helper = self._local_helper(value.func.value)
+            if helper is not None:
+                return self._builds_response(helper, depth + 1)
         qualified = self.context.qualified_name(value.func)
         return qualified is not None and route_table(self.context.project).is_responder(qualified)
+
+    def _local_helper(self, name: str) -> Optional[cst.FunctionDef]:
+        """A function defined in an enclosing function (`def create_app(): def helper(): ...`)."""
+        found = self.context.lookup(name)
+        if found is None or found[0].kind != "def":
+            return None
+        node = found[1].node
+        if not isinstance(node, cst.FunctionDef) or not isinstance(node.body, cst.IndentedBlock):
+            return None
+        defs = [
+            s for s in node.body.body if isinstance(s, cst.FunctionDef) and s.name.value == name
+        ]
+        return defs[0] if len(defs) == 1 else None
+
+    def _builds_response(self, function: cst.FunctionDef, depth: int) -> bool:
+        if function.returns is not None:
+            annotation = function.returns.annotation
+            name = annotation.attr.value if isinstance(annotation, cst.Attribute) else None
+            if isinstance(annotation, cst.Name):
+                name = annotation.value
+            return name is not None and name.endswith("Response")
+        if _contains_yield(function.body):
+            return False
+        values = [r.value for r in _returns(function.body)]
+        return bool(values) and all(
+            v is not None and self._gives_response(v, depth) for v in values
+        )
 
 
 # --- FL202 ---------------------------------------------------------------------------------
