@@ -454,16 +454,20 @@ def test_nested_lambdas_keep_scopes_balanced(tmp_path: Path) -> None:
         ("await helpers.stream()", False),  # annotated `-> StreamingResponse`
         ("helpers.payload()", True),  # returns a dict
         ("helpers.maybe()", True),  # sometimes returns None
+        ("await helpers.manager.login()", False),  # a method annotated `-> RedirectResponse`
+        ("await helpers.manager.data()", True),
     ],
 )
 def test_helpers_that_build_responses(tmp_path: Path, returned: str, found: bool) -> None:
     helpers = (
-        "from fastapi.responses import FileResponse, StreamingResponse\n\n"
+        "from fastapi.responses import FileResponse, RedirectResponse, StreamingResponse\n\n"
         "def file_response(path):\n    return FileResponse(path)\n\n"
         "def favicon():\n    return file_response('favicon.ico')\n\n"
         "async def stream() -> StreamingResponse: ...\n\n"
         "def payload():\n    return dict(a=1)\n\n"
-        "def maybe():\n    if payload():\n        return None\n    return FileResponse('x')\n"
+        "def maybe():\n    if payload():\n        return None\n    return FileResponse('x')\n\n"
+        "class Manager:\n    async def login(self) -> RedirectResponse: ...\n"
+        "    async def data(self): ...\n\nmanager = Manager()\n"
     )
     main = (
         "from fastapi import FastAPI\nfrom pkg import helpers\n\napp = FastAPI()\n\n"

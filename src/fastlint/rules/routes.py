@@ -373,8 +373,15 @@ app.add_api_route("/users", users)
             helper = self._local_helper(value.func.value)
             if helper is not None:
                 return self._builds_response(helper, depth + 1)
-        qualified = self.context.qualified_name(value.func)
-        return qualified is not None and route_table(self.context.project).is_responder(qualified)
+        table = route_table(self.context.project)
+        func = value.func
+        if isinstance(func, cst.Attribute):
+            # `manager.handle_login(...)` on an object whose class the project defines
+            cls = self.context.instance_class(func.value)
+            if cls is not None and table.is_responder(f"{cls}.{func.attr.value}"):
+                return True
+        qualified = self.context.qualified_name(func)
+        return qualified is not None and table.is_responder(qualified)
 
     def _local_helper(self, name: str) -> Optional[cst.FunctionDef]:
         """A function defined in an enclosing function (`def create_app(): def helper(): ...`)."""
