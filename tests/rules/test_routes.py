@@ -360,6 +360,7 @@ def test_fix_moves_the_route_with_its_comments(tmp_path: Path) -> None:
         ),
         ("@app.get('/x')\ndef f():\n    def inner():\n        return 1\n    inner()\n", False),
         ("@app.get('/x')\ndef f():\n    yield 1\n", False),
+        ("@app.get('/docs')\ndef f():\n    return get_swagger_ui_html(openapi_url='/o')\n", False),
         ("@app.get('/x', **OPTIONS)\ndef f():\n    return 1\n", False),
         ("@app.websocket('/x')\nasync def f(ws):\n    return 1\n", False),
     ],
@@ -367,6 +368,7 @@ def test_fix_moves_the_route_with_its_comments(tmp_path: Path) -> None:
 def test_missing_response_model(tmp_path: Path, route: str, found: bool) -> None:
     code = (
         "from http import HTTPStatus\nfrom fastapi import FastAPI, status\n"
+        "from fastapi.openapi.docs import get_swagger_ui_html\n"
         "from fastapi.responses import PlainTextResponse\n\n"
         "app = FastAPI()\nOPTIONS = {}\nasync def make_response(): ...\n\n" + route
     )

@@ -39,6 +39,11 @@ ROUTE_TRIGGERS = (
     "websocket",
     "add_api",
 )
+# Library functions that return a Response (FastAPI's documentation pages).
+_LIBRARY_RESPONDERS = frozenset(
+    f"fastapi.openapi.docs.{name}"
+    for name in ("get_swagger_ui_html", "get_redoc_html", "get_swagger_ui_oauth2_redirect_html")
+)
 # Status codes whose responses have no body, so nothing is serialised.
 _BODYLESS_STATUS = frozenset({204, 304})
 
@@ -381,6 +386,8 @@ app.add_api_route("/users", users)
             if cls is not None and table.is_responder(f"{cls}.{func.attr.value}"):
                 return True
         qualified = self.context.qualified_name(func)
+        if qualified in _LIBRARY_RESPONDERS:
+            return True
         return qualified is not None and table.is_responder(qualified)
 
     def _local_helper(self, name: str) -> Optional[cst.FunctionDef]:
