@@ -25,6 +25,7 @@ from fastlint.engine.routing import (
 )
 from fastlint.engine.rule import Example, PendingFix, Rule, TextEdit
 from fastlint.engine.source import display_path
+from fastlint.engine.walk import iter_children
 
 ROUTE_TRIGGERS = (
     "get",
@@ -160,7 +161,7 @@ def _returns(body: cst.CSTNode) -> Iterator[cst.Return]:
         node = pending.pop()
         if isinstance(node, cst.Return):
             yield node
-        for child in node.children:
+        for child in iter_children(node):
             if not isinstance(child, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
                 pending.append(child)
 
@@ -173,7 +174,7 @@ def _contains_yield(body: cst.CSTNode) -> bool:
             return True
         pending.extend(
             c
-            for c in node.children
+            for c in iter_children(node)
             if not isinstance(c, (cst.FunctionDef, cst.ClassDef, cst.Lambda))
         )
     return False
@@ -802,7 +803,7 @@ def _bound_names(statement: cst.CSTNode) -> set[str]:
                     names.add(root.value)
         elif isinstance(node, cst.NamedExpr):
             names.update(n.value for n in _iter_names(node.target))
-        pending.extend(node.children)
+        pending.extend(iter_children(node))
     return names
 
 
@@ -812,7 +813,7 @@ def _iter_names(node: cst.CSTNode) -> Iterator[cst.Name]:
         current = pending.pop()
         if isinstance(current, cst.Name):
             yield current
-        pending.extend(current.children)
+        pending.extend(iter_children(current))
 
 
 def _names_in(nodes: Sequence[cst.CSTNode]) -> set[str]:
@@ -1075,7 +1076,7 @@ def _calls(node: cst.CSTNode) -> Iterator[cst.Call]:
         if isinstance(current, cst.Call):
             yield current
         if not isinstance(current, (cst.Lambda, cst.FunctionDef)):
-            pending.extend(current.children)
+            pending.extend(iter_children(current))
 
 
 def _aliases(node: cst.CSTNode) -> set[str]:
@@ -1096,7 +1097,7 @@ def _mentions_path_params(body: cst.CSTNode) -> bool:
         node = pending.pop()
         if isinstance(node, cst.Name) and node.value == "path_params":
             return True
-        pending.extend(node.children)
+        pending.extend(iter_children(node))
     return False
 
 
