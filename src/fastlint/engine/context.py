@@ -10,7 +10,7 @@ import libcst as cst
 from fastlint.engine.fastapi import APP_CLASSES, APP_OR_ROUTER_CLASSES, ROUTER_CLASSES
 from fastlint.engine.findings import Severity
 from fastlint.engine.names import Binding, NameResolver, Scope, dotted_name
-from fastlint.engine.project import ProjectIndex
+from fastlint.engine.project import TYPE_QUALIFIERS, ProjectIndex
 from fastlint.engine.source import SourceFile
 
 if TYPE_CHECKING:
@@ -144,7 +144,7 @@ class FileContext:
             return None
         if binding.annotation is not None:
             annotated = self.names.qualified_name(binding.annotation, scope)
-            if annotated is not None:
+            if annotated is not None and annotated not in TYPE_QUALIFIERS:
                 return self.project.resolve(annotated)
         if isinstance(binding.value, cst.Call):
             callee = self.names.qualified_name(binding.value.func, scope)

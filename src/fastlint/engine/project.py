@@ -12,7 +12,13 @@ import os
 from dataclasses import dataclass, field
 from typing import Optional, Union
 
+from fastlint.engine.routing import RoutingFacts, extract_routing
+
 MAX_ALIAS_HOPS = 16
+# `router: Final = APIRouter()` says nothing about the class: the value does.
+TYPE_QUALIFIERS = frozenset(
+    {"typing.Final", "typing_extensions.Final", "typing.ClassVar", "typing_extensions.ClassVar"}
+)
 
 # Names only Pydantic 2 exports; importing one at module level (outside `if`/`try`, where
 # code that supports both majors puts them) means the project runs on Pydantic 2.
@@ -64,6 +70,7 @@ class ModuleFacts:
     classes: dict[str, list[str]] = field(default_factory=dict)  # qualname -> base names
     functions: dict[str, bool] = field(default_factory=dict)  # qualname -> is async
     annotations: dict[str, str] = field(default_factory=dict)  # `app: FastAPI = ...`
+    routing: Optional[RoutingFacts] = None  # apps, routers, routes, includes (engine/routing)
     # The module uses, unconditionally, an API that only Pydantic 2 has (see PYDANTIC_V2_NAMES).
     uses_pydantic_v2: bool = False
     # Decorated functions (qualname -> decorator names qualified through this module's imports)
@@ -197,7 +204,7 @@ class _FactCollector:
         elif isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name):
             target, value = stmt.target.id, stmt.value
             annotation = self.qualify(_dotted(stmt.annotation))
-            if annotation:
+            if annotation and annotation not in TYPE_QUALIFIERS:
                 facts.annotations[target] = annotation
         if target is None or not isinstance(value, ast.Call):
             return
@@ -296,6 +303,7 @@ def extract_facts(
     collector = _FactCollector(facts)
     collector.collect(tree)
     _collect_dependency_facts(collector, tree, source)
+    facts.routing = extract_routing(name, collector.qualify, tree, source)
     facts.event_handlers = _count_event_handlers(tree, source)
     return facts
 
@@ -340,8 +348,7 @@ class ProjectIndex:
     @property
     def uses_pydantic_v2(self) -> bool:
         """Some module of the project uses an API that only Pydantic 2 has (depends on all)."""
-        if self._tracked is not None:
-            self._tracked["*"] = None
+        self.depends_on_everything()
         if self._pydantic_v2 is None:
             self._pydantic_v2 = any(facts.uses_pydantic_v2 for facts in self._by_path.values())
         return self._pydantic_v2
@@ -383,10 +390,14 @@ class ProjectIndex:
         self._tracked = None
         return found
 
-    def all_modules(self) -> list[ModuleFacts]:
-        """Every module's facts: a rule that reads them all depends on all of them."""
+    def depends_on_everything(self) -> None:
+        """Record that the file being checked depends on every module of the project."""
         if self._tracked is not None:
             self._tracked["*"] = None
+
+    def all_modules(self) -> list[ModuleFacts]:
+        """Every module's facts: a rule that reads them all depends on all of them."""
+        self.depends_on_everything()
         return [facts for facts in self._modules.values() if facts is not None]
 
     def whole_digest(self) -> str:
@@ -470,8 +481,7 @@ class ProjectIndex:
 
     def is_dependency(self, qualified: str) -> bool:
         """Whether a callable is passed to `Depends()`/`Security()` somewhere in the project."""
-        if self._tracked is not None:
-            self._tracked["*"] = None  # the answer depends on every module
+        self.depends_on_everything()
         if self._dependency_targets is None:
             targets: set[str] = set()
             for facts in self._by_path.values():

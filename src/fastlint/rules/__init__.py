@@ -21,6 +21,9 @@ class RuleEntry(NamedTuple):
 
 
 CATALOG: tuple[RuleEntry, ...] = (
+    RuleEntry("FL201", "missing-response-model", "routes", "MissingResponseModel"),
+    RuleEntry("FL202", "route-shadowing", "routes", "RouteShadowing"),
+    RuleEntry("FL203", "path-parameter-mismatch", "routes", "PathParameterMismatch"),
     RuleEntry("FL301", "on-event-deprecated", "lifecycle", "OnEventDeprecated"),
     RuleEntry("FL302", "context-manager-dependency", "dependencies", "ContextManagerDependency"),
     RuleEntry(
