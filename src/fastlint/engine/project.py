@@ -12,6 +12,7 @@ import os
 from dataclasses import dataclass, field
 from typing import Optional, Union
 
+from fastlint.engine.callgraph import FunctionSummary, collect_functions
 from fastlint.engine.names import resolve_relative
 
 MAX_ALIAS_HOPS = 16
@@ -36,6 +37,7 @@ class ModuleFacts:
     classes: dict[str, list[str]] = field(default_factory=dict)  # qualname -> base names
     functions: dict[str, bool] = field(default_factory=dict)  # qualname -> is async
     annotations: dict[str, str] = field(default_factory=dict)  # `app: FastAPI = ...`
+    callables: dict[str, FunctionSummary] = field(default_factory=dict)  # qualname -> calls
     # `ast` could not parse it: LibCST must, to report FL000 or check newer syntax.
     ast_failed: bool = False
 
@@ -180,6 +182,7 @@ def extract_facts(path: str, source: Union[str, bytes]) -> ModuleFacts:
         facts.ast_failed = True
         return facts
     _FactCollector(facts).collect(tree)
+    facts.callables = collect_functions(facts, tree)
     return facts
 
 
@@ -219,6 +222,10 @@ class ProjectIndex:
             if module is not None:
                 return module, ".".join(parts[i:])
         return None
+
+    def split_name(self, qualified: str) -> Optional[tuple[ModuleFacts, str]]:
+        """The project module a qualified name lives in, and the rest of the name."""
+        return self._split(qualified)
 
     def resolve(self, qualified: str) -> str:
         """Follow re-exports through project modules to where a name is defined."""

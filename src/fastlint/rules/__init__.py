@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Optional
 
 from fastlint.engine.rule import Rule
-from fastlint.rules import lifecycle
+from fastlint.rules import blocking, lifecycle
 
 ALL_RULES: tuple[type[Rule], ...] = tuple(
-    sorted((*lifecycle.RULES,), key=lambda rule: rule.code)
+    sorted((*blocking.RULES, *lifecycle.RULES), key=lambda rule: rule.code)
 )
 
 
