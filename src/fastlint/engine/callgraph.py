@@ -42,7 +42,12 @@ class FunctionSummary:
     is_async: bool
     line: int
     decorators: tuple[str, ...] = ()  # qualified names of decorators (without arguments)
-    calls: tuple[tuple[str, int], ...] = ()  # (qualified callee, line), first occurrence each
+    # (qualified callee, line, qualified names passed as arguments): the first call of each
+    # callee with each set of argument names (`os.waitpid(pid, os.WNOHANG)` does not wait).
+    calls: tuple[tuple[str, int, tuple[str, ...]], ...] = ()
+    # Returns early from a module-level cache (`global X` ... `if X is not None: return X`):
+    # whatever it calls after that runs once, not on every call.
+    caches_in_global: bool = False
 
 
 @dataclass
@@ -84,30 +89,88 @@ def _target_names(target: ast.expr) -> Iterator[str]:
 _NESTED_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 
 
-def _own_nodes(function: FunctionNode) -> Iterator[ast.AST]:
-    """Nodes of a function's body that run when it runs: not nested functions or classes.
+# Nodes that bind a name in the function they run in.
+_BINDING_TYPES = (
+    ast.Import,
+    ast.ImportFrom,
+    ast.FunctionDef,
+    ast.AsyncFunctionDef,
+    ast.ClassDef,
+    ast.Assign,
+    ast.AnnAssign,
+    ast.AugAssign,
+    ast.For,
+    ast.AsyncFor,
+    ast.withitem,
+    ast.ExceptHandler,
+    ast.NamedExpr,
+    ast.comprehension,
+    ast.Global,
+    ast.Nonlocal,
+)
+# Leaves and contexts: nothing below them can call or bind.
+_SKIPPED_TYPES = (ast.Name, ast.Constant, ast.expr_context, ast.operator, ast.cmpop, ast.unaryop)
 
-    Decorators, defaults and bases of nested definitions run in this function, so they count.
+
+def _own_nodes(function: FunctionNode) -> tuple[list[ast.Call], list[ast.AST]]:
+    """Calls and binding nodes of a function's body that run when it runs.
+
+    Nested functions, lambdas and classes are not entered, but their decorators, defaults and
+    bases run in this function, so they count. One pass, since this runs on every function.
     """
+    calls: list[ast.Call] = []
+    binders: list[ast.AST] = []
     stack: list[ast.AST] = list(reversed(function.body))
+    skipped = _SKIPPED_TYPES
+    binding = _BINDING_TYPES
     while stack:
         node = stack.pop()
-        yield node
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            stack.extend(node.decorator_list)
-            stack.extend(d for d in node.args.defaults if d is not None)
-            stack.extend(d for d in node.args.kw_defaults if d is not None)
+        if isinstance(node, skipped):
             continue
-        if isinstance(node, ast.ClassDef):
-            stack.extend(node.decorator_list)
-            stack.extend(node.bases)
-            continue
-        if isinstance(node, ast.Lambda):
+        if isinstance(node, ast.Call):
+            calls.append(node)
+        elif isinstance(node, binding):
+            binders.append(node)
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                stack.extend(node.decorator_list)
+                stack.extend(node.args.defaults)
+                stack.extend(d for d in node.args.kw_defaults if d is not None)
+                continue
+            if isinstance(node, ast.ClassDef):
+                stack.extend(node.decorator_list)
+                stack.extend(node.bases)
+                continue
+        elif isinstance(node, ast.Lambda):
             stack.extend(node.args.defaults)
             continue
-        children = list(ast.iter_child_nodes(node))
+        children: list[ast.AST] = []
+        for field_name in node._fields:
+            value = getattr(node, field_name, None)
+            if isinstance(value, list):
+                children.extend(item for item in value if isinstance(item, ast.AST))
+            elif isinstance(value, ast.AST):
+                children.append(value)
         children.reverse()
         stack.extend(children)
+    return calls, binders
+
+
+def _caches_in_global(function: FunctionNode) -> bool:
+    """`global X` and, in the function's own statements, `if <test on X>: return ...`."""
+    declared = {
+        name for stmt in function.body if isinstance(stmt, ast.Global) for name in stmt.names
+    }
+    if not declared:
+        return False
+    for stmt in function.body:
+        if (
+            isinstance(stmt, ast.If)
+            and stmt.body
+            and isinstance(stmt.body[-1], ast.Return)
+            and any(isinstance(n, ast.Name) and n.id in declared for n in ast.walk(stmt.test))
+        ):
+            return True
+    return False
 
 
 class _ModuleBindings:
@@ -172,6 +235,7 @@ class _CallCollector:
         self.module = _ModuleBindings(facts, tree)
         self.tree = tree
         self.summaries: dict[str, FunctionSummary] = {}
+        self._resolving: set[tuple[int, str]] = set()
 
     # --- walking definitions ---------------------------------------------------------------
 
@@ -217,8 +281,8 @@ class _CallCollector:
     ) -> None:
         scope = _Scope(qualname, parent, class_qualname=class_qualname)
         self._bind_parameters(node, scope, class_qualname)
-        own = list(_own_nodes(node))
-        self._bind_locals(own, scope, f"{qualname}.<locals>.")
+        own_calls, binders = _own_nodes(node)
+        self._bind_locals(binders, scope, f"{qualname}.<locals>.")
         decorators = tuple(
             name
             for name in (
@@ -227,17 +291,27 @@ class _CallCollector:
             )
             if name is not None
         )
-        calls: dict[str, int] = {}
-        for item in own:
-            if isinstance(item, ast.Call):
-                name = self._name(item.func, scope)
-                if name is not None and name not in calls:
-                    calls[name] = item.lineno
+        calls: dict[tuple[str, tuple[str, ...]], int] = {}
+        for call in own_calls:
+            name = self._name(call.func, scope)
+            if name is None:
+                continue
+            arguments = tuple(
+                argument
+                for argument in (
+                    self._name(value, scope)
+                    for value in (*call.args, *(keyword.value for keyword in call.keywords))
+                    if isinstance(value, (ast.Name, ast.Attribute))
+                )
+                if argument is not None
+            )
+            calls.setdefault((name, arguments), call.lineno)
         self.summaries[qualname] = FunctionSummary(
             is_async=isinstance(node, ast.AsyncFunctionDef),
             line=node.lineno,
             decorators=decorators,
-            calls=tuple(calls.items()),
+            calls=tuple((name, line, arguments) for (name, arguments), line in calls.items()),
+            caches_in_global=_caches_in_global(node),
         )
         self._definitions(
             node.body, prefix=f"{qualname}.<locals>.", scope=scope, class_qualname=None
@@ -303,7 +377,10 @@ class _CallCollector:
             elif isinstance(node, (ast.Global, ast.Nonlocal)):
                 scope.others.update(node.names)  # not followed: treat as unknown
         for name, count in bound.items():
-            if name in scope.imports or name in scope.defs:
+            if name in scope.instances or name in scope.others:
+                scope.instances.pop(name, None)  # a parameter bound again: unknown
+                scope.others.add(name)
+            elif name in scope.imports or name in scope.defs:
                 scope.others.add(name)  # bound twice in different ways: unknown
             elif count == 1 and name in values:
                 scope.instances[name] = values[name]
@@ -347,7 +424,14 @@ class _CallCollector:
             if root == current.self_name and current.class_qualname is not None:
                 return f"{module}.{current.class_qualname}" if module else current.class_qualname
             if root in current.instances:
-                return self._instance_class(current.instances[root], current)
+                # `x = x.copy()`-like self-references must not loop.
+                if (id(current), root) in self._resolving:
+                    return None
+                self._resolving.add((id(current), root))
+                try:
+                    return self._instance_class(current.instances[root], current)
+                finally:
+                    self._resolving.discard((id(current), root))
             current = current.parent
         return self.module.qualify(root)
 
@@ -383,8 +467,14 @@ class _CallCollector:
 
 
 def collect_functions(facts: ModuleFacts, tree: ast.Module) -> dict[str, FunctionSummary]:
-    """Summaries of every function of a parsed module, by qualname (`C.m`, `f.<locals>.g`)."""
-    return _CallCollector(facts, tree).collect()
+    """Summaries of every function of a parsed module, by qualname (`C.m`, `f.<locals>.g`).
+
+    Code nested too deeply for the collector's recursion gives no summaries, not a crash.
+    """
+    try:
+        return _CallCollector(facts, tree).collect()
+    except RecursionError:
+        return {}
 
 
 # --- questions across the project ------------------------------------------------------------
@@ -419,7 +509,7 @@ class ProjectFunction:
 class CallGraph:
     """Reachability from project functions to target calls (blocking ones, for FL102).
 
-    `is_target(name)` gives the name to report when a callee name is a target, else None.
+    `is_target(name, arguments)` gives the name to report when a call is a target, else None.
     `follow(function)` says whether the chain may go through a project function at all (sync
     only, not cached, ...). Results are memoized for the index's lifetime.
     """
@@ -427,7 +517,7 @@ class CallGraph:
     def __init__(
         self,
         project: ProjectIndex,
-        is_target: Callable[[str], Optional[str]],
+        is_target: Callable[[str, tuple[str, ...]], Optional[str]],
         follow: Callable[[ProjectFunction], bool],
     ) -> None:
         self.project = project
@@ -435,7 +525,7 @@ class CallGraph:
         self.follow = follow
         self._chains: dict[str, Optional[tuple[ChainStep, ...]]] = {}
         self._functions: dict[str, Optional[ProjectFunction]] = {}
-        self._classified: dict[str, Classification] = {}
+        self._classified: dict[tuple[str, tuple[str, ...]], Classification] = {}
 
     def function(self, qualified: str) -> Optional[ProjectFunction]:
         """The project function a qualified name refers to (classes: their `__init__`)."""
@@ -493,22 +583,26 @@ class CallGraph:
             pending.extend(self.project.class_bases(current) or [])
         return found
 
-    def classify(self, name: str) -> Classification:
-        """Whether a callee name is a target, a project function to follow, or neither."""
-        if name in self._classified:
-            return self._classified[name]
-        result = self._classify(name)
-        self._classified[name] = result
+    def classify(self, name: str, arguments: tuple[str, ...] = ()) -> Classification:
+        """Whether a callee name is a target, a project function to follow, or neither.
+
+        `arguments`: the qualified names passed to the call, for targets that depend on them.
+        """
+        key = (name, arguments)
+        if key in self._classified:
+            return self._classified[key]
+        result = self._classify(name, arguments)
+        self._classified[key] = result
         return result
 
-    def _classify(self, name: str) -> Classification:
+    def _classify(self, name: str, arguments: tuple[str, ...]) -> Classification:
         # The name as written first: a project module that happens to be called `requests`
         # must not turn `requests.get` into a project function.
-        target = self.is_target(name)
+        target = self.is_target(name, arguments)
         if target is not None:
             return ("target", target)
         resolved = self.project.resolve(name)
-        target = self.is_target(resolved)
+        target = self.is_target(resolved, arguments)
         if target is not None:
             return ("target", target)
         function = self.function(resolved)
@@ -526,7 +620,7 @@ class CallGraph:
         if cls is None:
             return None
         for ancestor in self.class_ancestors(cls):
-            target = self.is_target(f"{ancestor}.{method}")
+            target = self.is_target(f"{ancestor}.{method}", arguments)
             if target is not None:
                 return ("target", target)
         function = self.function(f"{cls}.{method}")
@@ -546,8 +640,8 @@ class CallGraph:
         found: Optional[tuple[str, tuple[ChainStep, ...]]] = None
         while queue and found is None:
             current = queue.popleft()
-            for callee, line in current.summary.calls:
-                kind = self.classify(callee)
+            for callee, line, arguments in current.summary.calls:
+                kind = self.classify(callee, arguments)
                 if kind is None:
                     continue
                 if kind[0] == "target":

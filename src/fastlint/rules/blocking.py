@@ -130,14 +130,13 @@ def _catalogue() -> dict[str, str]:
         "sqlite3.connect",
         "pymongo.MongoClient",
         "pymongo.mongo_client.MongoClient",
-        "redis.from_url",
-        *(f"{client}{suffix}" for client in _REDIS_CLIENTS for suffix in ("", ".from_url")),
     ):
         names[function] = DATABASE
     return names
 
 
-# Sync redis clients: constructing one, and any command sent through one, is blocking.
+# Sync redis clients: any command sent through one is blocking (creating one is not: it
+# connects on the first command).
 _REDIS_CLIENTS = (
     "redis.Redis",
     "redis.StrictRedis",
@@ -152,10 +151,21 @@ _REDIS_LOCAL_METHODS = frozenset(
 BLOCKING_CALLS = _catalogue()
 
 
-def blocking_family(name: str, configured: Iterable[str] = ()) -> Optional[str]:
-    """The family of a blocking call's qualified name, or None when it does not block."""
+# `os.waitpid(pid, os.WNOHANG)` returns at once.
+_NON_BLOCKING_FLAGS = frozenset({"os.WNOHANG"})
+
+
+def blocking_family(
+    name: str, configured: Iterable[str] = (), arguments: tuple[str, ...] = ()
+) -> Optional[str]:
+    """The family of a blocking call's qualified name, or None when it does not block.
+
+    `arguments`: qualified names passed to the call (`os.WNOHANG` makes `os.wait*` return).
+    """
     family = BLOCKING_CALLS.get(name)
     if family is not None:
+        if family == PROCESS and any(a in _NON_BLOCKING_FLAGS for a in arguments):
+            return None
         return family
     receiver, _, method = name.rpartition(".")
     if receiver in _REDIS_CLIENTS and method not in _REDIS_LOCAL_METHODS:
@@ -177,7 +187,9 @@ _CACHING_DECORATORS = frozenset(
 
 def _follow(function: ProjectFunction) -> bool:
     summary = function.summary
-    return not summary.is_async and not any(d in _CACHING_DECORATORS for d in summary.decorators)
+    if summary.is_async or summary.caches_in_global:
+        return False
+    return not any(d in _CACHING_DECORATORS for d in summary.decorators)
 
 
 # One call graph per project index and configuration, kept as long as the index lives.
@@ -193,8 +205,9 @@ def blocking_graph(project: ProjectIndex, configured: Iterable[str]) -> CallGrap
     if graph is None:
         configured_set = frozenset(key)
 
-        def is_target(name: str) -> Optional[str]:
-            return name if blocking_family(name, configured_set) is not None else None
+        def is_target(name: str, arguments: tuple[str, ...]) -> Optional[str]:
+            family = blocking_family(name, configured_set, arguments)
+            return name if family is not None else None
 
         graph = CallGraph(project, is_target, _follow)
         graphs[key] = graph
@@ -232,6 +245,16 @@ class _CallNaming(Rule):
         ):
             self._with_targets[(id(function), node.asname.name.value)] = node.item.func
 
+    def argument_names(self, call: cst.Call) -> tuple[str, ...]:
+        """Qualified names passed as arguments (`os.WNOHANG`), as the call graph records them."""
+        names = []
+        for argument in call.args:
+            if isinstance(argument.value, (cst.Name, cst.Attribute)):
+                name = self.context.qualified_name(argument.value)
+                if name is not None:
+                    names.append(name)
+        return tuple(names)
+
     def call_names(self, call: cst.Call) -> Iterator[str]:
         """Qualified names the callee may go by, most literal first."""
         func = call.func
@@ -240,9 +263,11 @@ class _CallNaming(Rule):
             raw = self.context.names.qualified_name(func, scope)
             if raw is not None:
                 yield raw
-            resolved = self.context.qualified_name(func)
-            if resolved is not None and resolved != raw:
-                yield resolved
+                # As `context.qualified_name` does: follow the project's re-exports.
+                if not raw.startswith("builtins."):
+                    resolved = self.context.project.resolve(raw)
+                    if resolved != raw:
+                        yield resolved
         if isinstance(func, cst.Attribute):
             receiver = self._receiver_class(func.value)
             if receiver is not None:
@@ -460,14 +485,16 @@ async def handler():
             return
         configured = self.configured
         graph = self.graph
+        arguments = self.argument_names(node)
         for name in self.call_names(node):
-            family = blocking_family(name, configured)
+            family = blocking_family(name, configured, arguments)
             if family is None:
-                kind = graph.classify(name)
+                # Methods of module-level objects of other modules, of project subclasses.
+                kind = graph.classify(name, arguments)
                 if kind is None or kind[0] != "target":
                     continue
                 name = kind[1]
-                family = blocking_family(name, configured) or CONFIGURED
+                family = blocking_family(name, configured, arguments) or CONFIGURED
             self._report(node, name, family)
             return
 
@@ -643,10 +670,11 @@ class Deployer:
             return
         graph = self.graph
         configured = self.configured
+        arguments = self.argument_names(node)
         for name in self.call_names(node):
-            if blocking_family(name, configured) is not None:
+            if blocking_family(name, configured, arguments) is not None:
                 return  # FL101's finding
-            kind = graph.classify(name)
+            kind = graph.classify(name, arguments)
             if kind is None:
                 continue
             if kind[0] == "target":
