@@ -105,6 +105,7 @@ def test_messages_say_what_to_do_instead(tmp_path: Path) -> None:
 NOT_BLOCKING = {
     "waitpid with WNOHANG": "import os\n\nasync def f(pid):\n    os.waitpid(pid, os.WNOHANG)\n",
     "redis client creation": "import redis\n\nasync def f():\n    return redis.Redis()\n",
+    "redis from_url": "import redis\n\nasync def f(url):\n    return redis.Redis.from_url(url)\n",
     "redis pipeline object": (
         "import redis\nr = redis.Redis()\n\nasync def f():\n    r.pipeline()\n"
     ),
@@ -635,6 +636,37 @@ def test_shadowed_name_in_helper_is_not_blocking(tmp_path: Path) -> None:
         """,
     )
     assert findings == []
+
+
+def test_suppressing_a_helper_cuts_the_chain_for_every_caller(tmp_path: Path) -> None:
+    findings = lint(
+        tmp_path,
+        {
+            "pkg/__init__.py": "",
+            "pkg/boot.py": """\
+            import subprocess
+            import time
+
+            def start_server():  # noqa: FL102
+                subprocess.run(["server"])
+
+            def wait_ready():
+                time.sleep(1)  # fastlint: ignore[FL101]
+
+            def warm():
+                time.sleep(1)  # noqa: E501
+            """,
+            "pkg/routes.py": """\
+            from pkg.boot import start_server, wait_ready, warm
+
+            async def one():
+                start_server()
+                wait_ready()
+                warm()
+            """,
+        },
+    )
+    assert [(f.path, f.code, f.line) for f in findings] == [("pkg/routes.py", "FL102", 6)]
 
 
 def test_function_facts_are_picklable_and_skip_nested_code() -> None:

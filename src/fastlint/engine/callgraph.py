@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import ast
 import builtins
+import re
 from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable, Optional, Union
 
 from fastlint.engine.names import module_package, resolve_relative
+from fastlint.engine.suppression import line_suppressions
 
 if TYPE_CHECKING:
     from fastlint.engine.project import ModuleFacts, ProjectIndex
@@ -48,6 +50,9 @@ class FunctionSummary:
     # Returns early from a module-level cache (`global X` ... `if X is not None: return X`):
     # whatever it calls after that runs once, not on every call.
     caches_in_global: bool = False
+    # Suppression comments (`# noqa: FL102`) on the `def` line or on call lines: line -> codes,
+    # ("*",) for a bare one. Lets a project accept a blocking helper once, for every caller.
+    suppressed: dict[int, tuple[str, ...]] = field(default_factory=dict)
 
 
 @dataclass
@@ -230,12 +235,21 @@ class _ModuleBindings:
 
 
 class _CallCollector:
-    def __init__(self, facts: ModuleFacts, tree: ast.Module) -> None:
+    def __init__(
+        self, facts: ModuleFacts, tree: ast.Module, suppressions: dict[int, tuple[str, ...]]
+    ) -> None:
         self.facts = facts
+        self.suppressions = suppressions
         self.module = _ModuleBindings(facts, tree)
         self.tree = tree
         self.summaries: dict[str, FunctionSummary] = {}
         self._resolving: set[tuple[int, str]] = set()
+
+    def _suppressed(self, first: int, last: Optional[int]) -> tuple[str, ...]:
+        codes: list[str] = []
+        for line in range(first, (last or first) + 1):
+            codes.extend(self.suppressions.get(line, ()))
+        return tuple(codes)
 
     # --- walking definitions ---------------------------------------------------------------
 
@@ -291,7 +305,12 @@ class _CallCollector:
             )
             if name is not None
         )
-        calls: dict[tuple[str, tuple[str, ...]], int] = {}
+        suppressed: dict[int, tuple[str, ...]] = {}
+        if self.suppressions:
+            codes = self._suppressed(node.lineno, node.lineno)
+            if codes:
+                suppressed[node.lineno] = codes
+        calls: dict[tuple[str, tuple[str, ...], bool], int] = {}
         for call in own_calls:
             name = self._name(call.func, scope)
             if name is None:
@@ -305,13 +324,17 @@ class _CallCollector:
                 )
                 if argument is not None
             )
-            calls.setdefault((name, arguments), call.lineno)
+            codes = self._suppressed(call.lineno, call.end_lineno) if self.suppressions else ()
+            if codes:
+                suppressed[call.lineno] = codes
+            calls.setdefault((name, arguments, bool(codes)), call.lineno)
         self.summaries[qualname] = FunctionSummary(
             is_async=isinstance(node, ast.AsyncFunctionDef),
             line=node.lineno,
             decorators=decorators,
-            calls=tuple((name, line, arguments) for (name, arguments), line in calls.items()),
+            calls=tuple((name, line, arguments) for (name, arguments, _), line in calls.items()),
             caches_in_global=_caches_in_global(node),
+            suppressed=suppressed,
         )
         self._definitions(
             node.body, prefix=f"{qualname}.<locals>.", scope=scope, class_qualname=None
@@ -466,13 +489,33 @@ class _CallCollector:
         return None
 
 
-def collect_functions(facts: ModuleFacts, tree: ast.Module) -> dict[str, FunctionSummary]:
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+def _suppression_comments(source: Union[str, bytes]) -> dict[int, tuple[str, ...]]:
+    """Line -> codes of its `# noqa` / `# fastlint: ignore` comment, for lines that have one."""
+    text = source.decode("utf-8", "replace") if isinstance(source, bytes) else source
+    if "noqa" not in text and "fastlint" not in text:
+        return {}
+    found: dict[int, tuple[str, ...]] = {}
+    for number, line in enumerate(_LINE_BREAK.split(text), start=1):
+        if "#" in line:
+            codes = line_suppressions(line)
+            if codes is not None:
+                found[number] = tuple(sorted(codes))
+    return found
+
+
+def collect_functions(
+    facts: ModuleFacts, tree: ast.Module, source: Union[str, bytes] = ""
+) -> dict[str, FunctionSummary]:
     """Summaries of every function of a parsed module, by qualname (`C.m`, `f.<locals>.g`).
 
-    Code nested too deeply for the collector's recursion gives no summaries, not a crash.
+    `source` is read for suppression comments only. Code nested too deeply for the collector's
+    recursion gives no summaries, not a crash.
     """
     try:
-        return _CallCollector(facts, tree).collect()
+        return _CallCollector(facts, tree, _suppression_comments(source)).collect()
     except RecursionError:
         return {}
 
@@ -511,7 +554,8 @@ class CallGraph:
 
     `is_target(name, arguments)` gives the name to report when a call is a target, else None.
     `follow(function)` says whether the chain may go through a project function at all (sync
-    only, not cached, ...). Results are memoized for the index's lifetime.
+    only, not cached, ...). A suppression comment with one of `cut_by` on a function's `def`
+    line or on a call line ends the chain there. Results are memoized for the index's lifetime.
     """
 
     def __init__(
@@ -519,8 +563,11 @@ class CallGraph:
         project: ProjectIndex,
         is_target: Callable[[str, tuple[str, ...]], Optional[str]],
         follow: Callable[[ProjectFunction], bool],
+        cut_by: frozenset[str] = frozenset(),
     ) -> None:
         self.project = project
+        # Suppression codes that end a chain where they are written ("*": a bare `# noqa`).
+        self.cut_by = cut_by | {"*"}
         self.is_target = is_target
         self.follow = follow
         self._chains: dict[str, Optional[tuple[ChainStep, ...]]] = {}
@@ -626,12 +673,17 @@ class CallGraph:
         function = self.function(f"{cls}.{method}")
         return ("function", function.qualified) if function is not None else None
 
+    def _follows(self, function: ProjectFunction) -> bool:
+        summary = function.summary
+        codes = summary.suppressed.get(summary.line, ()) if summary.suppressed else ()
+        return not self.cut_by.intersection(codes) and self.follow(function)
+
     def chain(self, qualified: str) -> Optional[tuple[ChainStep, ...]]:
         """The shortest chain of calls from a project function down to a target call."""
         if qualified in self._chains:
             return self._chains[qualified]
         start = self.function(qualified)
-        if start is None or not self.follow(start):
+        if start is None or not self._follows(start):
             self._chains[qualified] = None
             return None
         # Breadth-first, so the chain reported is a shortest one; cycles end at `came_from`.
@@ -640,7 +692,10 @@ class CallGraph:
         found: Optional[tuple[str, tuple[ChainStep, ...]]] = None
         while queue and found is None:
             current = queue.popleft()
+            suppressed = current.summary.suppressed
             for callee, line, arguments in current.summary.calls:
+                if suppressed and self.cut_by.intersection(suppressed.get(line, ())):
+                    continue
                 kind = self.classify(callee, arguments)
                 if kind is None:
                     continue
@@ -649,7 +704,7 @@ class CallGraph:
                     found = (current.qualified, (step,))
                     break
                 nxt = self.function(kind[1])
-                if nxt is None or nxt.qualified in came_from or not self.follow(nxt):
+                if nxt is None or nxt.qualified in came_from or not self._follows(nxt):
                     continue
                 step = ChainStep(nxt.qualname, current.module.name, line)
                 known = self._chains.get(nxt.qualified, ())

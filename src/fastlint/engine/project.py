@@ -182,7 +182,7 @@ def extract_facts(path: str, source: Union[str, bytes]) -> ModuleFacts:
         facts.ast_failed = True
         return facts
     _FactCollector(facts).collect(tree)
-    facts.callables = collect_functions(facts, tree)
+    facts.callables = collect_functions(facts, tree, source)
     return facts
 
 

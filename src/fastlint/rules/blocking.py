@@ -145,7 +145,16 @@ _REDIS_CLIENTS = (
 )
 # Methods of a redis client that only build local objects.
 _REDIS_LOCAL_METHODS = frozenset(
-    {"pipeline", "pubsub", "lock", "register_script", "get_encoder", "get_connection_kwargs"}
+    {
+        "pipeline",
+        "pubsub",
+        "lock",
+        "register_script",
+        "get_encoder",
+        "get_connection_kwargs",
+        "from_url",
+        "from_pool",
+    }
 )
 
 BLOCKING_CALLS = _catalogue()
@@ -209,7 +218,7 @@ def blocking_graph(project: ProjectIndex, configured: Iterable[str]) -> CallGrap
             family = blocking_family(name, configured_set, arguments)
             return name if family is not None else None
 
-        graph = CallGraph(project, is_target, _follow)
+        graph = CallGraph(project, is_target, _follow, cut_by=frozenset({"FL101", "FL102"}))
         graphs[key] = graph
     return graph
 
@@ -562,8 +571,12 @@ the call when the chain reaches a blocking call (the list of `blocking-call-in-a
 Not reported: functions handed to `asyncio.to_thread`, `run_in_threadpool`,
 `loop.run_in_executor`, `anyio.to_thread.run_sync` or `BackgroundTasks.add_task` (passed by
 reference, they run in a thread or after the response), calls that are awaited (the helper was
-made awaitable by a decorator), and helpers memoized with `functools.lru_cache`/`cache`, which
-block at most once.
+made awaitable by a decorator), and helpers memoized with `functools.lru_cache`/`cache` or
+a module-level cache (`global X` / `if X is not None: return X`), which block at most once.
+
+A helper you have decided to accept (a one-time startup path, a tiny local file) can be marked
+once instead of at every caller: `# noqa: FL102` (or `FL101`) on the helper's `def` line or on
+the blocking call ends every chain there.
 
 ## Why is this bad?
 A blocking call hidden two helpers down stalls the event loop exactly like one written in the
