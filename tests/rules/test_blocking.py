@@ -555,6 +555,14 @@ def test_cached_helpers_and_awaited_calls_are_fine(tmp_path: Path) -> None:
             _CONFIG = open("config.json").read()
             return _CONFIG
 
+        _STORE = None
+
+        def store():
+            global _STORE
+            if _STORE is None:
+                _STORE = open("store.json").read()
+            return _STORE
+
         @sync_to_async
         def load():
             return open("data.json").read()
@@ -562,6 +570,7 @@ def test_cached_helpers_and_awaited_calls_are_fine(tmp_path: Path) -> None:
         async def handler():
             settings()
             config()
+            store()
             await load()
         """,
     )

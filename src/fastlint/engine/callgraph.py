@@ -47,10 +47,10 @@ class FunctionSummary:
     # (qualified callee, line, qualified names passed as arguments): the first call of each
     # callee with each set of argument names (`os.waitpid(pid, os.WNOHANG)` does not wait).
     calls: tuple[tuple[str, int, tuple[str, ...]], ...] = ()
-    # Returns early from a module-level cache (`global X` ... `if X is not None: return X`):
-    # whatever it calls after that runs once, not on every call.
+    # Uses a module-level cache (`global X`, then `if X is not None: return X` or
+    # `if X is None: X = build()`): what builds it runs once, not on every call.
     caches_in_global: bool = False
-    # Suppression comments (`# noqa: FL102`) on the `def` line or on call lines: line -> codes,
+    # Suppression comments (noqa, fastlint: ignore) on the `def` line or on call lines: line ->
     # ("*",) for a bare one. Lets a project accept a blocking helper once, for every caller.
     suppressed: dict[int, tuple[str, ...]] = field(default_factory=dict)
 
@@ -161,20 +161,29 @@ def _own_nodes(function: FunctionNode) -> tuple[list[ast.Call], list[ast.AST]]:
 
 
 def _caches_in_global(function: FunctionNode) -> bool:
-    """`global X` and, in the function's own statements, `if <test on X>: return ...`."""
+    """`global X` and `if <test on X>:` that returns early or sets X (lazy initialisation)."""
     declared = {
         name for stmt in function.body if isinstance(stmt, ast.Global) for name in stmt.names
     }
     if not declared:
         return False
     for stmt in function.body:
-        if (
-            isinstance(stmt, ast.If)
-            and stmt.body
-            and isinstance(stmt.body[-1], ast.Return)
-            and any(isinstance(n, ast.Name) and n.id in declared for n in ast.walk(stmt.test))
-        ):
-            return True
+        if not isinstance(stmt, ast.If) or not stmt.body:
+            continue
+        if not any(isinstance(n, ast.Name) and n.id in declared for n in ast.walk(stmt.test)):
+            continue
+        if isinstance(stmt.body[-1], ast.Return):
+            return True  # `if X is not None: return X`
+        for inner in stmt.body:
+            targets = (
+                inner.targets
+                if isinstance(inner, ast.Assign)
+                else [inner.target]
+                if isinstance(inner, ast.AnnAssign)
+                else []
+            )
+            if any(isinstance(t, ast.Name) and t.id in declared for t in targets):
+                return True  # `if X is None: X = build()`
     return False
 
 
@@ -566,7 +575,7 @@ class CallGraph:
         cut_by: frozenset[str] = frozenset(),
     ) -> None:
         self.project = project
-        # Suppression codes that end a chain where they are written ("*": a bare `# noqa`).
+        # Suppression codes that end a chain where they are written ("*": a bare noqa comment).
         self.cut_by = cut_by | {"*"}
         self.is_target = is_target
         self.follow = follow

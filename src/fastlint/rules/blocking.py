@@ -572,7 +572,8 @@ Not reported: functions handed to `asyncio.to_thread`, `run_in_threadpool`,
 `loop.run_in_executor`, `anyio.to_thread.run_sync` or `BackgroundTasks.add_task` (passed by
 reference, they run in a thread or after the response), calls that are awaited (the helper was
 made awaitable by a decorator), and helpers memoized with `functools.lru_cache`/`cache` or
-a module-level cache (`global X` / `if X is not None: return X`), which block at most once.
+a module-level cache (`global X`, then `if X is not None: return X` or
+`if X is None: X = build()`), which block at most once.
 
 A helper you have decided to accept (a one-time startup path, a tiny local file) can be marked
 once instead of at every caller: `# noqa: FL102` (or `FL101`) on the helper's `def` line or on
