@@ -51,7 +51,7 @@ class FunctionSummary:
     # `if X is None: X = build()`): what builds it runs once, not on every call.
     caches_in_global: bool = False
     # Suppression comments (noqa, fastlint: ignore) on the `def` line or on call lines: line ->
-    # ("*",) for a bare one. Lets a project accept a blocking helper once, for every caller.
+    # codes, ("*",) for a bare one. Lets a project accept a blocking helper once, for all callers.
     suppressed: dict[int, tuple[str, ...]] = field(default_factory=dict)
 
 
