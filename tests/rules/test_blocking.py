@@ -696,3 +696,34 @@ def test_function_facts_are_picklable_and_skip_nested_code() -> None:
     restored = pickle.loads(pickle.dumps(facts))
     assert [c[0] for c in restored.callables["outer"].calls] == []
     assert [c[0] for c in restored.callables["outer.<locals>.inner"].calls] == ["requests.get"]
+
+
+def test_self_referencing_locals_do_not_loop() -> None:
+    facts = extract_facts(
+        "/tmp/module.py",
+        textwrap.dedent(
+            """\
+            def clean(text):
+                value = value.strip()
+                client = client.session()
+                client.get("x")
+                return value
+            """
+        ),
+    )
+    assert "clean" in facts.callables
+
+
+def test_lambda_returning_lambda_keeps_scopes_balanced(tmp_path: Path) -> None:
+    findings = lint_one(
+        tmp_path,
+        """\
+        import time
+
+        FACTORIES = {"a": lambda: lambda x: x}
+
+        async def handler():
+            time.sleep(1)
+        """,
+    )
+    assert codes(findings) == [("FL101", 6)]
