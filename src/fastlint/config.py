@@ -168,9 +168,7 @@ def selector_matches(rule: type[Rule], selector: str) -> bool:
     return rule.code.startswith(selector.upper()) and selector[:1].isalpha()
 
 
-def check_selectors(
-    rules: Sequence[type[Rule]], selectors: Iterable[str], where: str
-) -> None:
+def check_selectors(rules: Sequence[type[Rule]], selectors: Iterable[str], where: str) -> None:
     for selector in selectors:
         if selector.upper() == "FL000" or selector.upper() == "FL0":
             continue
