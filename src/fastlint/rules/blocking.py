@@ -353,8 +353,14 @@ dependency or any other coroutine): `time.sleep`, `requests` (functions and `Ses
 the sync `httpx` API and `httpx.Client` methods, `urllib.request.urlopen`, `urllib3`,
 `subprocess`, `os.system`/`os.popen`/`os.wait*`, `open`/`io.open` and `pathlib.Path` I/O
 methods, socket connects and DNS lookups, sync database drivers (`psycopg2`, `psycopg`,
-`pymysql`, `sqlite3`, `pymongo.MongoClient`, sync `redis`), `input`, and the qualified names
-listed in `extend-blocking-calls`. Names are resolved through imports and aliases.
+`pymysql`, `sqlite3`, `pymongo.MongoClient`, commands sent through a sync `redis.Redis`
+client), `input`, and the qualified names listed in `extend-blocking-calls`. Names are resolved
+through imports and aliases, and methods through the class of the object they are called on
+when the code says it (`session = requests.Session()`, `path: Path`, a client created at module
+level in another module of the project).
+
+Not reported either: `os.waitpid(..., os.WNOHANG)`, which returns at once, and creating a
+`redis.Redis` client, which connects on its first command.
 
 Not reported: calls inside a nested `def` or `lambda`, functions passed by reference to
 `asyncio.to_thread`, `run_in_threadpool`, `loop.run_in_executor` or `anyio.to_thread.run_sync`,
