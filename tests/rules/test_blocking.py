@@ -727,3 +727,34 @@ def test_lambda_returning_lambda_keeps_scopes_balanced(tmp_path: Path) -> None:
         """,
     )
     assert codes(findings) == [("FL101", 6)]
+
+
+def test_sync_generators_block_only_where_they_are_iterated(tmp_path: Path) -> None:
+    findings = lint_one(
+        tmp_path,
+        """\
+        from contextlib import contextmanager
+        from starlette.responses import StreamingResponse
+
+        def chunks(path):
+            with open(path, "rb") as handle:
+                yield from handle
+
+        @contextmanager
+        def locked(path):
+            handle = open(path)
+            yield handle
+
+        async def download(path):
+            return StreamingResponse(chunks(path))
+
+        async def count(path):
+            total = 0
+            for chunk in chunks(path):
+                total += len(chunk)
+            with locked(path):
+                pass
+            return total + sum(len(c) for c in chunks(path))
+        """,
+    )
+    assert codes(findings) == [("FL102", 18), ("FL102", 20), ("FL102", 22)]

@@ -43,6 +43,8 @@ class FunctionSummary:
 
     is_async: bool
     line: int
+    # Calling a generator function runs none of its body; iterating the generator does.
+    is_generator: bool = False
     decorators: tuple[str, ...] = ()  # qualified names of decorators (without arguments)
     # (qualified callee, line, qualified names passed as arguments): the first call of each
     # callee with each set of argument names (`os.waitpid(pid, os.WNOHANG)` does not wait).
@@ -117,14 +119,15 @@ _BINDING_TYPES = (
 _SKIPPED_TYPES = (ast.Name, ast.Constant, ast.expr_context, ast.operator, ast.cmpop, ast.unaryop)
 
 
-def _own_nodes(function: FunctionNode) -> tuple[list[ast.Call], list[ast.AST]]:
-    """Calls and binding nodes of a function's body that run when it runs.
+def _own_nodes(function: FunctionNode) -> tuple[list[ast.Call], list[ast.AST], bool]:
+    """Calls and binding nodes of a function's body that run when it runs, and whether it yields.
 
     Nested functions, lambdas and classes are not entered, but their decorators, defaults and
     bases run in this function, so they count. One pass, since this runs on every function.
     """
     calls: list[ast.Call] = []
     binders: list[ast.AST] = []
+    yields = False
     stack: list[ast.AST] = list(reversed(function.body))
     skipped = _SKIPPED_TYPES
     binding = _BINDING_TYPES
@@ -148,6 +151,8 @@ def _own_nodes(function: FunctionNode) -> tuple[list[ast.Call], list[ast.AST]]:
         elif isinstance(node, ast.Lambda):
             stack.extend(node.args.defaults)
             continue
+        elif isinstance(node, (ast.Yield, ast.YieldFrom)):
+            yields = True
         children: list[ast.AST] = []
         for field_name in node._fields:
             value = getattr(node, field_name, None)
@@ -157,7 +162,7 @@ def _own_nodes(function: FunctionNode) -> tuple[list[ast.Call], list[ast.AST]]:
                 children.append(value)
         children.reverse()
         stack.extend(children)
-    return calls, binders
+    return calls, binders, yields
 
 
 def _caches_in_global(function: FunctionNode) -> bool:
@@ -304,7 +309,7 @@ class _CallCollector:
     ) -> None:
         scope = _Scope(qualname, parent, class_qualname=class_qualname)
         self._bind_parameters(node, scope, class_qualname)
-        own_calls, binders = _own_nodes(node)
+        own_calls, binders, yields = _own_nodes(node)
         self._bind_locals(binders, scope, f"{qualname}.<locals>.")
         decorators = tuple(
             name
@@ -339,6 +344,7 @@ class _CallCollector:
             calls.setdefault((name, arguments, bool(codes)), call.lineno)
         self.summaries[qualname] = FunctionSummary(
             is_async=isinstance(node, ast.AsyncFunctionDef),
+            is_generator=yields,
             line=node.lineno,
             decorators=decorators,
             calls=tuple((name, line, arguments) for (name, arguments, _), line in calls.items()),
@@ -687,14 +693,29 @@ class CallGraph:
         codes = summary.suppressed.get(summary.line, ()) if summary.suppressed else ()
         return not self.cut_by.intersection(codes) and self.follow(function)
 
-    def chain(self, qualified: str) -> Optional[tuple[ChainStep, ...]]:
-        """The shortest chain of calls from a project function down to a target call."""
+    def chain(self, qualified: str, *, runs: bool = False) -> Optional[tuple[ChainStep, ...]]:
+        """The shortest chain of calls from a project function down to a target call.
+
+        `runs`: the caller knows the body runs though `follow` would not go there (a sync
+        generator iterated by a `for` in the coroutine); the result is then not memoized.
+        """
+        if runs:
+            start = self.function(qualified)
+            if start is None or start.summary.is_async:
+                return None
+            return self._search(start)
         if qualified in self._chains:
             return self._chains[qualified]
         start = self.function(qualified)
         if start is None or not self._follows(start):
             self._chains[qualified] = None
             return None
+        return self._search(start)
+
+    def _search(self, start: ProjectFunction) -> Optional[tuple[ChainStep, ...]]:
+        qualified = start.qualified
+        # What holds for a start `follow` rejects must not answer later questions about it.
+        memoize_start = self._follows(start)
         # Breadth-first, so the chain reported is a shortest one; cycles end at `came_from`.
         came_from: dict[str, Optional[tuple[str, ChainStep]]] = {start.qualified: None}
         queue = deque([start])
@@ -726,8 +747,8 @@ class CallGraph:
                 queue.append(nxt)
         if found is None:
             for visited in came_from:
-                self._chains[visited] = None
-            self._chains[qualified] = None
+                if visited != qualified or memoize_start:
+                    self._chains[visited] = None
             return None
         # Rebuild the path from the start to the function that makes the target call.
         node, tail = found
@@ -743,6 +764,6 @@ class CallGraph:
         # Every function on the path reaches the target through the rest of the chain.
         path.reverse()
         for index, function_name in enumerate(path):
-            self._chains.setdefault(function_name, tuple(steps[index:]))
-        self._chains[qualified] = tuple(steps)
+            if function_name != qualified or memoize_start:
+                self._chains.setdefault(function_name, tuple(steps[index:]))
         return tuple(steps)

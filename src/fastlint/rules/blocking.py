@@ -194,9 +194,19 @@ _CACHING_DECORATORS = frozenset(
 )
 
 
+# Generator functions made into context managers: `with helper():` runs the body to `yield`.
+_CONTEXT_MANAGER_DECORATORS = frozenset({"contextlib.contextmanager"})
+
+
 def _follow(function: ProjectFunction) -> bool:
     summary = function.summary
     if summary.is_async or summary.caches_in_global:
+        return False
+    if summary.is_generator and not any(
+        d in _CONTEXT_MANAGER_DECORATORS for d in summary.decorators
+    ):
+        # Calling it runs nothing; whoever iterates it runs the body (Starlette's
+        # `StreamingResponse` does so in a thread pool).
         return False
     return not any(d in _CACHING_DECORATORS for d in summary.decorators)
 
@@ -700,11 +710,16 @@ class Deployer:
             if kind[0] == "target":
                 return
             function = graph.function(kind[1])
-            chain = graph.chain(kind[1])
+            chain = graph.chain(kind[1], runs=self._iterated_here(node))
             if function is None or chain is None:
                 continue
             self._report(node, function, chain)
             return
+
+    def _iterated_here(self, node: cst.Call) -> bool:
+        """`for x in helper():` (or a comprehension over it): a generator's body runs here."""
+        parent = self.context.parent
+        return isinstance(parent, (cst.For, cst.CompFor)) and parent.iter is node
 
     def _report(
         self, node: cst.Call, function: ProjectFunction, chain: tuple[ChainStep, ...]
