@@ -758,3 +758,27 @@ def test_sync_generators_block_only_where_they_are_iterated(tmp_path: Path) -> N
         """,
     )
     assert codes(findings) == [("FL102", 18), ("FL102", 20), ("FL102", 22)]
+
+
+def test_cli_reports_the_chain_and_fixes_sleep(tmp_path: Path) -> None:
+    import json
+    import subprocess
+    import sys
+
+    files = dict(THREE_MODULES)
+    files["app/wait.py"] = "import time\n\nasync def pause():\n    time.sleep(1)\n"
+    write_tree(tmp_path, {name: textwrap.dedent(text) for name, text in files.items()})
+    command = [sys.executable, "-m", "fastlint", "--select", "FL1", "--format", "json"]
+    result = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, check=False)
+    assert result.returncode == 1, result.stderr
+    found = {(f["path"], f["code"]): f for f in json.loads(result.stdout)}
+    assert set(found) == {("app/routes.py", "FL102"), ("app/wait.py", "FL101")}
+    assert (
+        "build_report() → fetch_profile() → requests.get()"
+        in found[("app/routes.py", "FL102")]["message"]
+    )
+    fixed = subprocess.run(
+        [*command, "--fix"], cwd=tmp_path, capture_output=True, text=True, check=False
+    )
+    assert fixed.returncode == 1  # the FL102 finding has no fix
+    assert "await asyncio.sleep(1)" in (tmp_path / "app/wait.py").read_text(encoding="utf-8")
