@@ -14,6 +14,7 @@ from __future__ import annotations
 import ast
 import builtins
 import re
+import sys
 from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -48,7 +49,7 @@ class FunctionSummary:
     decorators: tuple[str, ...] = ()  # qualified names of decorators (without arguments)
     # (qualified callee, line, qualified names passed as arguments): the first call of each
     # callee with each set of argument names (`os.waitpid(pid, os.WNOHANG)` does not wait).
-    calls: tuple[tuple[str, int, tuple[str, ...]], ...] = ()
+    calls: tuple[tuple[str, int, tuple[str, ...]], ...] = ()  # empty for coroutines
     # Uses a module-level cache (`global X`, then `if X is not None: return X` or
     # `if X is None: X = build()`): what builds it runs once, not on every call.
     caches_in_global: bool = False
@@ -325,10 +326,14 @@ class _CallCollector:
             if codes:
                 suppressed[node.lineno] = codes
         calls: dict[tuple[str, tuple[str, ...], bool], int] = {}
-        for call in own_calls:
+        # A coroutine's calls do not run when sync code calls it: chains never go through one,
+        # so only its kind is kept (the facts travel to every worker process).
+        is_async = isinstance(node, ast.AsyncFunctionDef)
+        for call in () if is_async else own_calls:
             name = self._name(call.func, scope)
             if name is None:
                 continue
+            name = sys.intern(name)  # repeated names pickle once
             arguments = tuple(
                 argument
                 for argument in (
@@ -343,7 +348,7 @@ class _CallCollector:
                 suppressed[call.lineno] = codes
             calls.setdefault((name, arguments, bool(codes)), call.lineno)
         self.summaries[qualname] = FunctionSummary(
-            is_async=isinstance(node, ast.AsyncFunctionDef),
+            is_async=is_async,
             is_generator=yields,
             line=node.lineno,
             decorators=decorators,
