@@ -13,7 +13,7 @@ from typing import Optional, Union
 
 import libcst as cst
 
-from fastlint.engine.project import resolve_relative
+from fastlint.engine.imports import module_package, resolve_relative
 from fastlint.engine.walk import iter_children
 
 BUILTIN_NAMES = frozenset(dir(builtins))
@@ -44,13 +44,6 @@ class Scope:
     @property
     def is_function(self) -> bool:
         return isinstance(self.node, (cst.FunctionDef, cst.Lambda))
-
-
-def module_package(module_name: str, is_package: bool) -> str:
-    """The package that relative imports in this module are relative to."""
-    if is_package:
-        return module_name
-    return module_name.rpartition(".")[0]
 
 
 def dotted_name(node: cst.BaseExpression) -> Optional[str]:

@@ -12,6 +12,8 @@ import os
 from dataclasses import dataclass, field
 from typing import Optional, Union
 
+from fastlint.engine.callgraph import FunctionSummary, collect_functions
+from fastlint.engine.imports import resolve_relative
 from fastlint.engine.routing import RoutingFacts, extract_routing
 
 MAX_ALIAS_HOPS = 16
@@ -40,17 +42,6 @@ PYDANTIC_V2_NAMES = frozenset(
 )
 
 
-def resolve_relative(package: str, level: int, module: Optional[str]) -> str:
-    """The absolute name of `from {'.' * level}{module} import ...` inside `package`."""
-    parts = package.split(".") if package else []
-    if level > 1:
-        parts = parts[: len(parts) - (level - 1)] if level - 1 <= len(parts) else []
-    base = ".".join(parts)
-    if module:
-        return f"{base}.{module}" if base else module
-    return base
-
-
 @dataclass
 class CallFact:
     """A module-level `name = callee(...)`: enough to know what kind of object `name` is."""
@@ -71,6 +62,7 @@ class ModuleFacts:
     functions: dict[str, bool] = field(default_factory=dict)  # qualname -> is async
     annotations: dict[str, str] = field(default_factory=dict)  # `app: FastAPI = ...`
     routing: Optional[RoutingFacts] = None  # apps, routers, routes, includes (engine/routing)
+    callables: dict[str, FunctionSummary] = field(default_factory=dict)  # qualname -> calls
     # The module uses, unconditionally, an API that only Pydantic 2 has (see PYDANTIC_V2_NAMES).
     uses_pydantic_v2: bool = False
     # Decorated functions (qualname -> decorator names qualified through this module's imports)
@@ -304,6 +296,7 @@ def extract_facts(
     collector.collect(tree)
     _collect_dependency_facts(collector, tree, source)
     facts.routing = extract_routing(name, collector.qualify, tree, source)
+    facts.callables = collect_functions(facts, tree, source)
     facts.event_handlers = _count_event_handlers(tree, source)
     return facts
 
@@ -437,6 +430,10 @@ class ProjectIndex:
             if module is not None:
                 return module, ".".join(parts[i:])
         return None
+
+    def split_name(self, qualified: str) -> Optional[tuple[ModuleFacts, str]]:
+        """The project module a qualified name lives in, and the rest of the name."""
+        return self._split(qualified)
 
     def resolve(self, qualified: str) -> str:
         """Follow re-exports through project modules to where a name is defined."""

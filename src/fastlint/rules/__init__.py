@@ -21,6 +21,8 @@ class RuleEntry(NamedTuple):
 
 
 CATALOG: tuple[RuleEntry, ...] = (
+    RuleEntry("FL101", "blocking-call-in-async", "blocking", "BlockingCallInAsync"),
+    RuleEntry("FL102", "transitive-blocking-call", "blocking", "TransitiveBlockingCall"),
     RuleEntry("FL201", "missing-response-model", "routes", "MissingResponseModel"),
     RuleEntry("FL202", "route-shadowing", "routes", "RouteShadowing"),
     RuleEntry("FL203", "path-parameter-mismatch", "routes", "PathParameterMismatch"),

@@ -1,0 +1,741 @@
+"""Blocking calls in async code: in a coroutine (FL101) and through project helpers (FL102).
+
+Both rules name calls the same way: the callee's qualified name through imports and aliases
+(`requests.get`, `time.sleep`, `builtins.open`), or for a method, the class of the object it is
+called on (`requests.Session.get`, `pathlib.Path.read_text`). The catalogue below decides which
+names block; the project's call graph (engine/callgraph.py) follows sync helpers across modules.
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Iterable, Iterator
+from typing import Optional
+
+import libcst as cst
+
+from fastlint.engine.callgraph import (
+    PATH_PRESERVING_ATTRIBUTES,
+    PATH_PRESERVING_METHODS,
+    CallGraph,
+    ChainStep,
+    ProjectFunction,
+)
+from fastlint.engine.findings import Applicability, Severity
+from fastlint.engine.project import ProjectIndex
+from fastlint.engine.rule import Example, PendingFix, Rule, replace
+
+# --- the catalogue -------------------------------------------------------------------------
+
+SLEEP = "sleep"
+HTTP = "http"
+PROCESS = "process"
+FILE = "file"
+SOCKET = "socket"
+DATABASE = "database"
+INPUT = "input"
+CONFIGURED = "configured"
+
+_ADVICE = {
+    SLEEP: "use `await asyncio.sleep(...)`",
+    HTTP: (
+        "use an async client such as `httpx.AsyncClient` (or aiohttp), or offload it with "
+        "`await asyncio.to_thread(...)` / `await run_in_threadpool(...)`"
+    ),
+    PROCESS: (
+        "use `asyncio.create_subprocess_exec(...)` (or `anyio.run_process`), or offload it with "
+        "`await asyncio.to_thread(...)`"
+    ),
+    FILE: (
+        "use `aiofiles` or `anyio.Path`, or offload it with `await asyncio.to_thread(...)` / "
+        "`await run_in_threadpool(...)`"
+    ),
+    SOCKET: (
+        "use `asyncio.open_connection(...)` or `loop.getaddrinfo(...)`, or offload it with "
+        "`await asyncio.to_thread(...)`"
+    ),
+    DATABASE: (
+        "use an async driver (asyncpg, psycopg's `AsyncConnection`, aiomysql, aiosqlite, "
+        "pymongo's `AsyncMongoClient`, `redis.asyncio`), or offload it with "
+        "`await asyncio.to_thread(...)`"
+    ),
+    INPUT: "a server should not read the terminal; if it must, offload it with "
+    "`await asyncio.to_thread(input, ...)`",
+    CONFIGURED: (
+        "it is listed in `extend-blocking-calls`: offload it with "
+        "`await asyncio.to_thread(...)` / `await run_in_threadpool(...)`, or use an async API"
+    ),
+}
+
+_WHAT = {
+    SLEEP: "sleeps the whole event loop",
+    HTTP: "is a blocking HTTP call",
+    PROCESS: "runs a process and waits for it",
+    FILE: "is blocking file I/O",
+    SOCKET: "is a blocking network call",
+    DATABASE: "is a blocking database client",
+    INPUT: "waits for terminal input",
+    CONFIGURED: "is a blocking call",
+}
+
+_HTTP_VERBS = ("get", "post", "put", "patch", "delete", "head", "options", "request")
+
+
+def _catalogue() -> dict[str, str]:
+    names: dict[str, str] = {"time.sleep": SLEEP, "builtins.input": INPUT}
+    for verb in _HTTP_VERBS:
+        for module in ("requests", "requests.api", "httpx"):
+            names[f"{module}.{verb}"] = HTTP
+        for session in ("requests.Session", "requests.sessions.Session", "httpx.Client"):
+            names[f"{session}.{verb}"] = HTTP
+    for name in ("httpx.stream", "httpx.Client.stream", "httpx.Client.send"):
+        names[name] = HTTP
+    for session in ("requests.Session", "requests.sessions.Session"):
+        names[f"{session}.send"] = HTTP
+    names["urllib.request.urlopen"] = HTTP
+    names["urllib.request.urlretrieve"] = HTTP
+    names["urllib3.request"] = HTTP
+    for pool in (
+        "urllib3.PoolManager",
+        "urllib3.poolmanager.PoolManager",
+        "urllib3.HTTPConnectionPool",
+        "urllib3.HTTPSConnectionPool",
+        "urllib3.connectionpool.HTTPConnectionPool",
+        "urllib3.connectionpool.HTTPSConnectionPool",
+    ):
+        for method in ("request", "urlopen", "request_encode_url", "request_encode_body"):
+            names[f"{pool}.{method}"] = HTTP
+    for function in ("run", "call", "check_call", "check_output", "getoutput", "getstatusoutput"):
+        names[f"subprocess.{function}"] = PROCESS
+    names["subprocess.Popen"] = PROCESS
+    names["subprocess.Popen.communicate"] = PROCESS
+    names["subprocess.Popen.wait"] = PROCESS
+    for function in ("system", "popen", "wait", "waitpid", "wait3", "wait4", "waitid"):
+        names[f"os.{function}"] = PROCESS
+    names["builtins.open"] = FILE
+    names["io.open"] = FILE
+    for path_class in ("pathlib.Path", "pathlib.PosixPath", "pathlib.WindowsPath"):
+        for method in ("read_text", "write_text", "read_bytes", "write_bytes", "open"):
+            names[f"{path_class}.{method}"] = FILE
+    for function in ("create_connection", "getaddrinfo", "gethostbyname", "gethostbyname_ex"):
+        names[f"socket.{function}"] = SOCKET
+    for method in ("connect", "connect_ex", "accept", "recv", "recv_into", "recvfrom", "sendall"):
+        names[f"socket.socket.{method}"] = SOCKET
+    for function in (
+        "psycopg2.connect",
+        "psycopg.connect",
+        "psycopg.Connection.connect",
+        "pymysql.connect",
+        "pymysql.Connect",
+        "sqlite3.connect",
+        "pymongo.MongoClient",
+        "pymongo.mongo_client.MongoClient",
+    ):
+        names[function] = DATABASE
+    return names
+
+
+# Sync redis clients: any command sent through one is blocking (creating one is not: it
+# connects on the first command).
+_REDIS_CLIENTS = (
+    "redis.Redis",
+    "redis.StrictRedis",
+    "redis.client.Redis",
+    "redis.client.StrictRedis",
+)
+# Methods of a redis client that only build local objects.
+_REDIS_LOCAL_METHODS = frozenset(
+    {
+        "pipeline",
+        "pubsub",
+        "lock",
+        "register_script",
+        "get_encoder",
+        "get_connection_kwargs",
+        "from_url",
+        "from_pool",
+    }
+)
+
+BLOCKING_CALLS = _catalogue()
+
+
+# `os.waitpid(pid, os.WNOHANG)` returns at once.
+_NON_BLOCKING_FLAGS = frozenset({"os.WNOHANG"})
+
+
+def blocking_family(
+    name: str, configured: Iterable[str] = (), arguments: tuple[str, ...] = ()
+) -> Optional[str]:
+    """The family of a blocking call's qualified name, or None when it does not block.
+
+    `arguments`: qualified names passed to the call (`os.WNOHANG` makes `os.wait*` return).
+    """
+    family = BLOCKING_CALLS.get(name)
+    if family is not None:
+        if family == PROCESS and any(a in _NON_BLOCKING_FLAGS for a in arguments):
+            return None
+        return family
+    receiver, _, method = name.rpartition(".")
+    if receiver in _REDIS_CLIENTS and method not in _REDIS_LOCAL_METHODS:
+        return DATABASE
+    if name in configured:
+        return CONFIGURED
+    return None
+
+
+def _display(name: str) -> str:
+    return f"{name[len('builtins.') :] if name.startswith('builtins.') else name}()"
+
+
+# Sync functions that do not block each time they are called: memoized ones block once at most.
+_CACHING_DECORATORS = frozenset(
+    {"functools.lru_cache", "functools.cache", "functools.cached_property", "cachetools.cached"}
+)
+
+
+# Generator functions made into context managers: `with helper():` runs the body to `yield`.
+_CONTEXT_MANAGER_DECORATORS = frozenset({"contextlib.contextmanager"})
+
+
+def _follow(function: ProjectFunction) -> bool:
+    summary = function.summary
+    if summary.is_async or summary.caches_in_global:
+        return False
+    if summary.is_generator and not any(
+        d in _CONTEXT_MANAGER_DECORATORS for d in summary.decorators
+    ):
+        # Calling it runs nothing; whoever iterates it runs the body (Starlette's
+        # `StreamingResponse` does so in a thread pool).
+        return False
+    return not any(d in _CACHING_DECORATORS for d in summary.decorators)
+
+
+# One call graph per project index and configuration, kept as long as the index lives.
+_GRAPHS: weakref.WeakKeyDictionary[ProjectIndex, dict[tuple[str, ...], CallGraph]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def blocking_graph(project: ProjectIndex, configured: Iterable[str]) -> CallGraph:
+    key = tuple(sorted(configured))
+    graphs = _GRAPHS.setdefault(project, {})
+    graph = graphs.get(key)
+    if graph is None:
+        configured_set = frozenset(key)
+
+        def is_target(name: str, arguments: tuple[str, ...]) -> Optional[str]:
+            family = blocking_family(name, configured_set, arguments)
+            return name if family is not None else None
+
+        graph = CallGraph(project, is_target, _follow, cut_by=frozenset({"FL101", "FL102"}))
+        graphs[key] = graph
+    return graph
+
+
+# --- naming a call in the CST --------------------------------------------------------------
+
+
+class _CallNaming(Rule):
+    """Shared by both rules: the names a call may go by, and the project's call graph."""
+
+    # Parsed only when the file has a coroutine; without one neither rule can report.
+    triggers = ("async",)
+
+    def begin_file(self) -> None:
+        # `with Client() as c`: the class of `c` by (function, name), which bindings lack.
+        self._with_targets: dict[tuple[int, str], cst.BaseExpression] = {}
+
+    @property
+    def configured(self) -> tuple[str, ...]:
+        return tuple(self.options.get("extend-blocking-calls", ()) or ())
+
+    @property
+    def graph(self) -> CallGraph:
+        return blocking_graph(self.context.project, self.configured)
+
+    def visit_WithItem(self, node: cst.WithItem) -> None:
+        function = self.context.current_function
+        if (
+            function is not None
+            and node.asname is not None
+            and isinstance(node.asname.name, cst.Name)
+            and isinstance(node.item, cst.Call)
+        ):
+            self._with_targets[(id(function), node.asname.name.value)] = node.item.func
+
+    def argument_names(self, call: cst.Call) -> tuple[str, ...]:
+        """Qualified names passed as arguments (`os.WNOHANG`), as the call graph records them."""
+        names = []
+        for argument in call.args:
+            if isinstance(argument.value, (cst.Name, cst.Attribute)):
+                name = self.context.qualified_name(argument.value)
+                if name is not None:
+                    names.append(name)
+        return tuple(names)
+
+    def call_names(self, call: cst.Call) -> Iterator[str]:
+        """Qualified names the callee may go by, most literal first."""
+        func = call.func
+        scope = self.context.scope
+        if isinstance(func, (cst.Name, cst.Attribute)) and scope is not None:
+            raw = self.context.names.qualified_name(func, scope)
+            if raw is not None:
+                yield raw
+                # As `context.qualified_name` does: follow the project's re-exports.
+                if not raw.startswith("builtins."):
+                    resolved = self.context.project.resolve(raw)
+                    if resolved != raw:
+                        yield resolved
+        if isinstance(func, cst.Attribute):
+            receiver = self._receiver_class(func.value)
+            if receiver is not None:
+                yield f"{receiver}.{func.attr.value}"
+
+    def _receiver_class(self, expr: cst.BaseExpression) -> Optional[str]:
+        """The class (or module-level object) a method is called on, when the code says it."""
+        context = self.context
+        if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.Divide):
+            return self._receiver_class(expr.left)
+        if isinstance(expr, cst.Attribute) and expr.attr.value in PATH_PRESERVING_ATTRIBUTES:
+            return self._receiver_class(expr.value)
+        if isinstance(expr, cst.Call):
+            func = expr.func
+            if isinstance(func, cst.Attribute) and func.attr.value in PATH_PRESERVING_METHODS:
+                return self._receiver_class(func.value)
+            return context.qualified_name(func)
+        if isinstance(expr, cst.Name):
+            owner = self._self_class(expr.value)
+            if owner is not None:
+                return owner
+            function = context.current_function
+            with_target = self._with_targets.get((id(function), expr.value))
+            if with_target is not None:
+                found = context.lookup(expr.value)
+                if found is not None and found[0].value is None and found[0].annotation is None:
+                    return context.qualified_name(with_target)
+        found_class = context.instance_class(expr)
+        if found_class is not None:
+            return found_class
+        if isinstance(expr, (cst.Name, cst.Attribute)):
+            return context.qualified_name(expr)  # a module, or an object of a project module
+        return None
+
+    def _self_class(self, name: str) -> Optional[str]:
+        """`self`/`cls` in a method: the qualified name of the class it belongs to."""
+        scope = self.context.scope
+        function = self.context.current_function
+        if scope is None or scope.node is not function or not isinstance(function, cst.FunctionDef):
+            return None
+        parent = scope.parent
+        if parent is None or not isinstance(parent.node, cst.ClassDef):
+            return None
+        params = [*function.params.posonly_params, *function.params.params]
+        if not params or params[0].name.value != name:
+            return None
+        if any(_decorator_name(d) == "staticmethod" for d in function.decorators):
+            return None
+        module = self.context.module_name
+        return f"{module}.{parent.qualname}" if module else parent.qualname
+
+
+def _decorator_name(decorator: cst.Decorator) -> Optional[str]:
+    expr = decorator.decorator
+    return expr.value if isinstance(expr, cst.Name) else None
+
+
+# --- FL101 ---------------------------------------------------------------------------------
+
+
+class BlockingCallInAsync(_CallNaming):
+    code = "FL101"
+    name = "blocking-call-in-async"
+    severity = Severity.ERROR
+    summary = (
+        "A blocking call (sleep, sync HTTP, file, process, socket, DB) made inside `async def`"
+    )
+    fix = Applicability.SAFE
+    tags = ("async", "performance")
+    docs = """\
+## What it does
+Finds calls that block the thread made directly in the body of an `async def` (a route, a
+dependency or any other coroutine): `time.sleep`, `requests` (functions and `Session` methods),
+the sync `httpx` API and `httpx.Client` methods, `urllib.request.urlopen`, `urllib3`,
+`subprocess`, `os.system`/`os.popen`/`os.wait*`, `open`/`io.open` and `pathlib.Path` I/O
+methods, socket connects and DNS lookups, sync database drivers (`psycopg2`, `psycopg`,
+`pymysql`, `sqlite3`, `pymongo.MongoClient`, commands sent through a sync `redis.Redis`
+client), `input`, and the qualified names listed in `extend-blocking-calls`. Names are resolved
+through imports and aliases, and methods through the class of the object they are called on
+when the code says it (`session = requests.Session()`, `path: Path`, a client created at module
+level in another module of the project).
+
+Not reported either: `os.waitpid(..., os.WNOHANG)`, which returns at once, and creating a
+`redis.Redis` client, which connects on its first command.
+
+Not reported: calls inside a nested `def` or `lambda`, functions passed by reference to
+`asyncio.to_thread`, `run_in_threadpool`, `loop.run_in_executor` or `anyio.to_thread.run_sync`,
+and plain `def` routes, which FastAPI already runs in a thread pool.
+
+## Why is this bad?
+A coroutine runs on the event loop thread, which serves every request of the worker. While a
+blocking call waits for the network, the disk or a timer, no other request makes progress:
+one `requests.get` that takes two seconds stalls the whole worker for two seconds.
+
+## Example
+```python
+@app.get("/users/{user_id}")
+async def read_user(user_id: int):
+    time.sleep(0.5)
+    response = requests.get(f"https://api.example.com/users/{user_id}")
+    return response.json()
+```
+
+## Use instead
+```python
+@app.get("/users/{user_id}")
+async def read_user(user_id: int):
+    await asyncio.sleep(0.5)
+    async with httpx.AsyncClient() as client:
+        response = await client.get(f"https://api.example.com/users/{user_id}")
+    return response.json()
+```
+When no async library fits, run the blocking call in a thread:
+`await asyncio.to_thread(requests.get, url)` or `await run_in_threadpool(requests.get, url)`.
+Or declare the route with plain `def`: FastAPI then runs it in its thread pool.
+Short local file reads (a template at startup) cost little; the rule still reports them,
+because under load the disk is not always fast. Suppress with `# noqa: FL101` where you
+measured that it does not matter.
+
+## Fix safety
+`time.sleep(x)` becomes `await asyncio.sleep(x)` (adding `import asyncio`); this is safe: both
+wait the same time, and the coroutine lets other requests run meanwhile. Other calls have no
+automatic fix: the async replacement has a different API.
+
+## References
+- [FastAPI: Concurrency and async / await](https://fastapi.tiangolo.com/async/)
+- [Python: Developing with asyncio — running blocking code](https://docs.python.org/3/library/asyncio-dev.html#running-blocking-code)
+- [asyncio.to_thread](https://docs.python.org/3/library/asyncio-task.html#asyncio.to_thread)
+"""
+    valid = (
+        """\
+import asyncio
+import requests
+
+async def fetch(url: str):
+    return await asyncio.to_thread(requests.get, url, timeout=5)
+""",
+        """\
+import time
+from fastapi import FastAPI
+
+app = FastAPI()
+
+@app.get("/slow")
+def slow():
+    time.sleep(1)
+    return {}
+""",
+        """\
+import requests
+
+async def handler():
+    def work():
+        return requests.get("https://example.com", timeout=5)
+    callback = lambda: requests.get("https://example.com", timeout=5)
+    return work, callback
+""",
+        """\
+async def handler(items):
+    requests = []
+    requests.append(1)
+    open = None
+    return requests, open
+""",
+        """\
+from starlette.concurrency import run_in_threadpool
+import subprocess
+
+async def run(command):
+    return await run_in_threadpool(subprocess.run, command, check=True)
+""",
+    )
+    invalid = (
+        Example(
+            """\
+import time
+
+async def wait():
+    time.sleep(1)
+""",
+            fixed="""\
+import time
+import asyncio
+
+async def wait():
+    await asyncio.sleep(1)
+""",
+        ),
+        """\
+import requests as r
+
+async def fetch():
+    return r.get("https://example.com", timeout=5).json()
+""",
+        """\
+from pathlib import Path
+
+async def load(path: Path) -> str:
+    return path.read_text()
+""",
+        """\
+import httpx
+
+async def fetch():
+    with httpx.Client() as client:
+        return client.get("https://example.com")
+""",
+        Example(
+            """\
+import mylib
+
+async def handler():
+    mylib.slow_call()
+""",
+            options={"extend-blocking-calls": ["mylib.slow_call"]},
+        ),
+    )
+
+    def visit_Call(self, node: cst.Call) -> None:
+        if not self.context.in_coroutine():
+            return
+        configured = self.configured
+        graph = self.graph
+        arguments = self.argument_names(node)
+        for name in self.call_names(node):
+            family = blocking_family(name, configured, arguments)
+            if family is None:
+                # Methods of module-level objects of other modules, of project subclasses.
+                kind = graph.classify(name, arguments)
+                if kind is None or kind[0] != "target":
+                    continue
+                name = kind[1]
+                family = blocking_family(name, configured, arguments) or CONFIGURED
+            self._report(node, name, family)
+            return
+
+    def _report(self, node: cst.Call, name: str, family: str) -> None:
+        shown = _display(name)
+        message = f"`{shown}` {_WHAT[family]} inside `async def`: {_ADVICE[family]}"
+        fix = self._sleep_fix(node) if name == "time.sleep" else None
+        self.report(node, message, fix=fix)
+
+    def _sleep_fix(self, node: cst.Call) -> Optional[PendingFix]:
+        if any(arg.keyword is not None for arg in node.args) or not node.args:
+            return None
+        parent = self.context.parent
+        if isinstance(parent, cst.Await):
+            return None
+        # An `await` inside a generator expression would make it an async generator.
+        for ancestor in reversed(self.context.ancestors[:-1]):
+            if isinstance(ancestor, cst.GeneratorExp):
+                return None
+            if isinstance(ancestor, (cst.FunctionDef, cst.Lambda)):
+                break
+        found = self.context.lookup("asyncio")
+        if found is not None and not (
+            found[0].kind == "import" and found[0].qualified == "asyncio"
+        ):
+            return None  # `asyncio` means something else here
+        call = cst.Call(
+            func=cst.Attribute(value=cst.Name("asyncio"), attr=cst.Name("sleep")),
+            args=[arg.with_changes(comma=cst.MaybeSentinel.DEFAULT) for arg in node.args],
+        )
+        lpar, rpar = node.lpar, node.rpar
+        # `await` binds looser than attribute access, subscripts and calls.
+        needs_parentheses = (
+            (isinstance(parent, cst.Attribute) and parent.value is node)
+            or (isinstance(parent, cst.Subscript) and parent.value is node)
+            or (isinstance(parent, cst.Call) and parent.func is node)
+        )
+        if needs_parentheses and not lpar:
+            lpar, rpar = [cst.LeftParen()], [cst.RightParen()]
+        awaited = cst.Await(expression=call, lpar=lpar, rpar=rpar)
+        return self.make_fix(
+            "Replace with `await asyncio.sleep(...)`",
+            replace(node, awaited),
+            imports=[("asyncio", None)],
+        )
+
+
+# --- FL102 ---------------------------------------------------------------------------------
+
+
+class TransitiveBlockingCall(_CallNaming):
+    code = "FL102"
+    name = "transitive-blocking-call"
+    severity = Severity.ERROR
+    summary = "An `async def` calls a sync project function that blocks, directly or further down"
+    tags = ("async", "performance")
+    docs = """\
+## What it does
+Follows the calls a coroutine makes to the project's own sync functions — in any module,
+through imports under other names, methods called on `self`, and further helpers — and reports
+the call when the chain reaches a blocking call (the list of `blocking-call-in-async`, plus
+`extend-blocking-calls`). The message names the whole chain, for instance
+`build_report() → fetch_profile() → requests.get()`.
+
+Not reported: functions handed to `asyncio.to_thread`, `run_in_threadpool`,
+`loop.run_in_executor`, `anyio.to_thread.run_sync` or `BackgroundTasks.add_task` (passed by
+reference, they run in a thread or after the response), calls that are awaited (the helper was
+made awaitable by a decorator), and helpers memoized with `functools.lru_cache`/`cache` or
+a module-level cache (`global X`, then `if X is not None: return X` or
+`if X is None: X = build()`), which block at most once.
+
+A helper you have decided to accept (a one-time startup path, a tiny local file) can be marked
+once instead of at every caller: `# noqa: FL102` (or `FL101`) on the helper's `def` line or on
+the blocking call ends every chain there.
+
+## Why is this bad?
+A blocking call hidden two helpers down stalls the event loop exactly like one written in the
+coroutine, but per-file linters cannot see it: they only look at the coroutine's own body.
+Every request the worker serves waits while the helper waits.
+
+## Example
+```python
+# services.py
+def fetch_profile(user_id: int) -> dict:
+    return requests.get(f"https://profiles.example.com/{user_id}", timeout=5).json()
+
+def build_report(user_id: int) -> dict:
+    return {"profile": fetch_profile(user_id)}
+
+# routes.py
+@router.get("/report/{user_id}")
+async def report(user_id: int):
+    return build_report(user_id)
+```
+
+## Use instead
+```python
+@router.get("/report/{user_id}")
+async def report(user_id: int):
+    return await run_in_threadpool(build_report, user_id)
+```
+or make the chain async (`httpx.AsyncClient` and `async def` helpers), or declare the route with
+plain `def` so that FastAPI runs it in its thread pool.
+
+## Fix safety
+No automatic fix: whether to offload or to rewrite the helpers as coroutines is a design choice.
+
+## References
+- [FastAPI: Concurrency and async / await](https://fastapi.tiangolo.com/async/)
+- [Starlette: run_in_threadpool](https://www.starlette.io/threadpool/)
+- [asyncio.to_thread](https://docs.python.org/3/library/asyncio-task.html#asyncio.to_thread)
+"""
+    valid = (
+        """\
+import asyncio
+import requests
+
+def fetch_profile(user_id):
+    return requests.get(f"https://example.com/{user_id}", timeout=5).json()
+
+async def report(user_id):
+    return await asyncio.to_thread(fetch_profile, user_id)
+""",
+        """\
+def total(values):
+    return sum(values)
+
+async def report(values):
+    return total(values)
+""",
+        """\
+from functools import lru_cache
+
+@lru_cache
+def settings():
+    with open("settings.json") as handle:
+        return handle.read()
+
+async def read_settings():
+    return settings()
+""",
+    )
+    invalid = (
+        Example(
+            """\
+from app.services import build_report as make_report
+
+async def report(user_id):
+    return make_report(user_id)
+""",
+            files={
+                "app/__init__.py": "",
+                "app/services.py": """\
+import requests
+
+def fetch_profile(user_id):
+    return requests.get(f"https://example.com/{user_id}", timeout=5).json()
+
+def build_report(user_id):
+    return {"profile": fetch_profile(user_id)}
+""",
+            },
+        ),
+        """\
+import subprocess
+
+class Deployer:
+    def _run(self, command):
+        return subprocess.run(command, check=True)
+
+    async def deploy(self):
+        self._run(["make", "deploy"])
+""",
+    )
+
+    def visit_Call(self, node: cst.Call) -> None:
+        if not self.context.in_coroutine() or isinstance(self.context.parent, cst.Await):
+            return
+        graph = self.graph
+        configured = self.configured
+        arguments = self.argument_names(node)
+        for name in self.call_names(node):
+            if blocking_family(name, configured, arguments) is not None:
+                return  # FL101's finding
+            kind = graph.classify(name, arguments)
+            if kind is None:
+                continue
+            if kind[0] == "target":
+                return
+            function = graph.function(kind[1])
+            chain = graph.chain(kind[1], runs=self._iterated_here(node))
+            if function is None or chain is None:
+                continue
+            self._report(node, function, chain)
+            return
+
+    def _iterated_here(self, node: cst.Call) -> bool:
+        """`for x in helper():` (or a comprehension over it): a generator's body runs here."""
+        parent = self.context.parent
+        return isinstance(parent, (cst.For, cst.CompFor)) and parent.iter is node
+
+    def _report(
+        self, node: cst.Call, function: ProjectFunction, chain: tuple[ChainStep, ...]
+    ) -> None:
+        names = [f"{function.qualname}()"]
+        names.extend(
+            _display(step.callee) if step.is_target else f"{step.callee}()" for step in chain
+        )
+        last = chain[-1]
+        where = f"{last.module}, line {last.line}" if last.module else f"line {last.line}"
+        self.report(
+            node,
+            f"`{function.qualname}()` blocks the event loop: {' → '.join(names)} ({where}); "
+            "offload it with `await asyncio.to_thread(...)` / `await run_in_threadpool(...)`, "
+            "or make the chain async",
+        )
+
+
+RULES: tuple[type[Rule], ...] = (BlockingCallInAsync, TransitiveBlockingCall)
