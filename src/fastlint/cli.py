@@ -166,7 +166,14 @@ def check(
             return chosen_codes
         return tuple(entry.code for entry in select_rules(chosen, None, [], off))
 
-    cache_key = configuration_key((chosen_codes, settings.per_file_ignores, settings.rule_options))
+    cache_key = configuration_key(
+        (
+            chosen_codes,
+            settings.per_file_ignores,
+            settings.rule_options,
+            os.environ.get("FASTLINT_NO_SCREENS"),
+        )
+    )
     run_options = RunOptions(
         fix=fix,
         unsafe_fixes=unsafe_fixes,
