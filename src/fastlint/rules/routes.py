@@ -209,8 +209,11 @@ annotation, nor a `response_class=`, and that return a value.
 
 Not reported: routes with status 204 or 304 (no body), routes annotated `-> None` (or with any
 return annotation), websocket routes, routes that return nothing, and routes whose every
-`return` builds a `Response` object (`JSONResponse(...)`, `RedirectResponse(...)`...), which
-FastAPI sends as is. Generators (streaming endpoints) are not reported either.
+`return` gives a `Response` object, which FastAPI sends as is: a `...Response(...)` call, or a
+call of a project function or method that is annotated to return a `...Response` or whose own
+returns all do (followed across modules), or of FastAPI's documentation page helpers.
+Generators are not reported either. `include_in_schema=False` changes nothing: the body is
+still serialised.
 
 ## Why is this bad?
 Without a response model FastAPI serialises whatever the function returns. Return an ORM
