@@ -884,7 +884,7 @@ class RouteTable:
 
     def __init__(self, index: ProjectIndex, replaced: Optional[ModuleFacts] = None) -> None:
         self.index = index
-        self.modules: dict[str, ModuleFacts] = dict(index.modules)
+        self.modules: dict[str, ModuleFacts] = {m.name: m for m in _all_modules(index)}
         if replaced is not None:
             self.modules[replaced.name] = replaced
         self._owner_cache: dict[str, Optional[str]] = {}
@@ -1269,8 +1269,24 @@ class RouteTable:
                 break
 
 
+def _all_modules(index: ProjectIndex) -> list[ModuleFacts]:
+    # Indexes that track what a file depended on (for the cache) list modules through
+    # `all_modules()`, which records a dependency on all of them.
+    everything = getattr(index, "all_modules", None)
+    if callable(everything):
+        return list(everything())
+    return list(index.modules.values())
+
+
 def route_table(index: ProjectIndex) -> RouteTable:
-    """The project's route table, built once per index."""
+    """The project's route table, built once per index.
+
+    Every answer it gives may depend on any module, so each use (not only the first) records
+    a dependency on the whole project where the index tracks dependencies.
+    """
+    mark = getattr(index, "depends_on_everything", None)
+    if callable(mark):
+        mark()
     table = getattr(index, "_route_table", None)
     if table is None:
         table = RouteTable(index)

@@ -604,7 +604,11 @@ def by_uuid(item_id: str): ...
         self.found: list[tuple[cst.Call, Optional[cst.FunctionDef]]] = []
         self.table: Optional[RouteTable] = None
         context = self.context
-        facts = context.project.modules.get(context.module_name)
+        by_path = getattr(context.project, "facts_for_path", None)
+        if callable(by_path):  # an index that knows files by path
+            facts = by_path(context.source.path)
+        else:
+            facts = context.project.modules.get(context.module_name)
         if facts is None or facts.routing is None:
             return
         if os.path.abspath(facts.path) != os.path.abspath(context.source.path):
