@@ -683,3 +683,21 @@ def test_fl502_cached_result_follows_a_v2_marker_added_elsewhere(tmp_path: Path)
     assert [f.path for f in _cached_run(tmp_path)] == ["models.py", "models.py"]
     write_tree(tmp_path, {"other.py": "x = 2\n"})
     assert _cached_run(tmp_path) == []
+
+
+def test_fl503_screen_skips_files_without_httpx_and_keeps_nested_imports(tmp_path: Path) -> None:
+    from fastlint.engine.project import ProjectIndex, extract_facts
+
+    def screen(files: dict[str, str], text: str) -> bool:
+        write_tree(tmp_path, files)
+        index = ProjectIndex([extract_facts(str(tmp_path / n), c) for n, c in files.items()])
+        facts = extract_facts(str(tmp_path / "main.py"), text)
+        return AsyncClientAppArgument.could_fire(text, facts, index)
+
+    assert not screen({}, "from fastapi import FastAPI\napp = FastAPI()\n")
+    assert screen({}, "def f():\n    from httpx import AsyncClient as C\n    C(app=1)\n")
+    assert screen({}, "def f():\n    from tools import C\n    C(app=1)\n")
+    assert screen(
+        {"tools.py": "from httpx import AsyncClient as C\n"}, "from tools import C\nC(app=1)\n"
+    )
+    assert not screen({"tools.py": "class C: ...\n"}, "from tools import C\nC(app=1)\n")

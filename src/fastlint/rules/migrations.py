@@ -27,6 +27,7 @@ from fastlint.engine.walk import iter_children
 
 if TYPE_CHECKING:
     from fastlint.engine.context import FileContext
+    from fastlint.engine.project import ModuleFacts, ProjectIndex
 
 # --- shared helpers --------------------------------------------------------------------------
 
@@ -292,6 +293,7 @@ app = FastAPI(exception_handlers={CoreError: handler})
 
 # --- FL503 asyncclient-app-argument ----------------------------------------------------------
 
+_NESTED_IMPORT = re.compile(r"^[ \t]+(?:from|import)\b", re.M)
 ASYNC_CLIENTS = frozenset({"httpx.AsyncClient", "httpx._client.AsyncClient"})
 SYNC_CLIENTS = frozenset({"httpx.Client", "httpx._client.Client"})
 ASGI_TRANSPORTS = frozenset({"httpx.ASGITransport", "httpx._transports.asgi.ASGITransport"})
@@ -311,6 +313,16 @@ class AsyncClientAppArgument(Rule):
     fix = Applicability.SAFE
     # The keyword is literal; the client class may come through a project re-export.
     triggers = ("app",)
+
+    @classmethod
+    def could_fire(cls, text: str, facts: Optional[ModuleFacts], project: ProjectIndex) -> bool:
+        """`app` in the text, and httpx named there or reached by one of its imports."""
+        if "app" not in text:
+            return False
+        if facts is None or "httpx" in text or _NESTED_IMPORT.search(text):
+            return True  # imports inside functions and classes are not in the facts
+        return any(project.resolve(q).startswith("httpx.") for q in facts.imports.values())
+
     docs = """\
 ## What it does
 Finds `httpx.AsyncClient(app=...)` and `httpx.Client(app=...)`, through imports and aliases.
