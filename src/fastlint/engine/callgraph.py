@@ -20,13 +20,29 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable, Optional, Union
 
-from fastlint.engine.names import module_package, resolve_relative
 from fastlint.engine.suppression import line_suppressions
 
 if TYPE_CHECKING:
     from fastlint.engine.project import ModuleFacts, ProjectIndex
 
 _BUILTIN_NAMES = frozenset(dir(builtins))
+
+
+def _relative_base(module: str, is_package: bool, level: int, name: Optional[str]) -> str:
+    """The absolute module of `from {'.' * level}{name} import ...` in `module`.
+
+    Kept here rather than imported: the facts phase must not import the LibCST-based resolver.
+    """
+    parts = module.split(".") if module else []
+    if not is_package:
+        parts = parts[:-1]
+    if level > 1:
+        parts = parts[: len(parts) - (level - 1)] if level - 1 <= len(parts) else []
+    base = ".".join(parts)
+    if name:
+        return f"{base}.{name}" if base else name
+    return base
+
 
 FunctionNode = Union[ast.FunctionDef, ast.AsyncFunctionDef]
 
@@ -444,8 +460,7 @@ class _CallCollector:
             return
         base = node.module or ""
         if node.level:
-            package = module_package(self.facts.name, self.facts.is_package)
-            base = resolve_relative(package, node.level, node.module)
+            base = _relative_base(self.facts.name, self.facts.is_package, node.level, node.module)
         for alias in node.names:
             if alias.name != "*":
                 local = alias.asname or alias.name

@@ -122,7 +122,7 @@ def _run_walk(module: cst.Module, context: FileContext, rules: list[Rule]) -> No
 
     def on_enter(node: cst.CSTNode) -> bool:
         ancestors.append(node)
-        # Both can hold: in `lambda: lambda x: x` the inner lambda is the outer one's body.
+        # A node can be both a scope's body and a scope (`lambda: lambda x: x`).
         if id(node) in scope_bodies:
             context.enter_scope(scope_bodies[id(node)])  # type: ignore[arg-type]
         if isinstance(node, _SCOPE_TYPES):
