@@ -782,3 +782,31 @@ def test_cli_reports_the_chain_and_fixes_sleep(tmp_path: Path) -> None:
     )
     assert fixed.returncode == 1  # the FL102 finding has no fix
     assert "await asyncio.sleep(1)" in (tmp_path / "app/wait.py").read_text(encoding="utf-8")
+
+
+def test_relative_imports_inside_functions(tmp_path: Path) -> None:
+    findings = lint(
+        tmp_path,
+        {
+            "pkg/__init__.py": "",
+            "pkg/sub/__init__.py": "",
+            "pkg/io.py": "def read():\n    return open('x').read()\n",
+            "pkg/sub/service.py": """\
+            def load():
+                from ..io import read
+                return read()
+            """,
+            "pkg/sub/routes.py": """\
+            from .service import load
+
+            async def handler():
+                from ..io import read
+                return read(), load()
+            """,
+        },
+    )
+    assert [(f.path, f.code, f.line, f.column) for f in findings] == [
+        ("pkg/sub/routes.py", "FL102", 5, 12),
+        ("pkg/sub/routes.py", "FL102", 5, 20),
+    ]
+    assert "load() → read() → open()" in findings[1].message

@@ -252,7 +252,12 @@ class _CallNaming(Rule):
 
     @property
     def graph(self) -> CallGraph:
-        return blocking_graph(self.context.project, self.configured)
+        # The graph memoizes across files, so its answers cannot be traced to the modules they
+        # came from: a file that consults it depends on the whole project (for a cache that
+        # tracks per-file dependencies).
+        project = self.context.project
+        project.depends_on_everything()
+        return blocking_graph(project, self.configured)
 
     def visit_WithItem(self, node: cst.WithItem) -> None:
         function = self.context.current_function
