@@ -25,6 +25,7 @@ class OnEventDeprecated(Rule):
     code = "FL301"
     name = "on-event-deprecated"
     severity = Severity.WARNING
+    fix = Applicability.UNSAFE
     summary = "`on_event` startup/shutdown handlers are deprecated; use a lifespan context manager"
     tags = ("deprecated", "lifecycle")
     triggers = ("on_event", "add_event_handler")
