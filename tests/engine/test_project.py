@@ -79,3 +79,12 @@ def test_two_scripts_with_one_name_are_ambiguous(tmp_path: Path) -> None:
     assert index.find_module("main") is None
     assert index.object_class("main.app") is None
     assert index.facts_for_path(str(tmp_path / "b/main.py")) is not None
+
+
+def test_namespace_directory_inside_a_package_keeps_the_full_name(tmp_path: Path) -> None:
+    write_tree(tmp_path, {"lib/__init__.py": "", "lib/types/llms/rerank.py": "", "x/y.py": ""})
+    assert module_name_for(str(tmp_path / "lib/types/llms/rerank.py")) == (
+        "lib.types.llms.rerank",
+        False,
+    )
+    assert module_name_for(str(tmp_path / "x/y.py")) == ("y", False)

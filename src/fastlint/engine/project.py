@@ -8,6 +8,7 @@ CST of one file and ask the index about names imported from the rest of the proj
 from __future__ import annotations
 
 import ast
+import functools
 import os
 from dataclasses import dataclass, field
 from typing import Optional, Union
@@ -76,19 +77,42 @@ class ModuleFacts:
     event_handlers: int = 0
 
 
+# How far above a file to look for the package it belongs to.
+MAX_PACKAGE_DEPTH = 12
+
+
+@functools.lru_cache(maxsize=4096)
+def _is_package_directory(directory: str) -> bool:
+    return os.path.isfile(os.path.join(directory, "__init__.py"))
+
+
 def module_name_for(path: str) -> tuple[str, bool]:
-    """The dotted module name of a file, following `__init__.py` up the tree."""
+    """The dotted module name of a file, from the topmost package above it.
+
+    Directories without `__init__.py` between the file and a regular package are namespace
+    packages (`litellm/types/` inside `litellm/`): they belong to the name too, or every module
+    under them would be known by its bare file name and collide with its namesakes.
+    """
     path = os.path.abspath(path)
     directory, filename = os.path.split(path)
     stem = filename[:-3] if filename.endswith(".py") else filename
     is_package = stem == "__init__"
-    parts = [] if is_package else [stem]
-    while os.path.isfile(os.path.join(directory, "__init__.py")):
-        directory, package = os.path.split(directory)
-        parts.insert(0, package)
-        if not package:
+    top: Optional[str] = None
+    current = directory
+    for _ in range(MAX_PACKAGE_DEPTH):
+        if _is_package_directory(current):
+            top = current
+        parent = os.path.dirname(current)
+        if parent == current:
             break
-    return ".".join(p for p in parts if p), is_package
+        current = parent
+    if top is None:
+        return ("" if is_package else stem), is_package
+    relative = os.path.relpath(directory, os.path.dirname(top))
+    parts = [p for p in relative.split(os.sep) if p and p != "."]
+    if not is_package:
+        parts.append(stem)
+    return ".".join(parts), is_package
 
 
 def _literal(node: ast.expr) -> object:
