@@ -430,7 +430,8 @@ class _RoutingCollector:
     def _returns(self, node: Union[ast.FunctionDef, ast.AsyncFunctionDef], qualname: str) -> None:
         """What a function returns, when that can make it a Response factory."""
         if node.returns is not None:
-            if (_dotted(node.returns) or "").endswith("Response"):
+            annotation = _string(node.returns) or _dotted(node.returns) or ""  # "..." too
+            if annotation.strip().endswith("Response"):
                 self.facts.responders.add(qualname)
             return
         callees: list[str] = []
