@@ -219,7 +219,9 @@ def test_nested_routers(tmp_path: Path) -> None:
         "api.include_router(featured.router)\n"
     )
     files = {"pkg/__init__.py": "", "pkg/items.py": ITEMS, "pkg/featured.py": FEATURED}
-    assert _where(_lint(tmp_path, {**files, "pkg/api.py": api})) == [("pkg/featured.py", 5)]
+    findings = _lint(tmp_path, {**files, "pkg/api.py": api})
+    assert _where(findings) == [("pkg/featured.py", 5)]
+    assert findings[0].message.startswith("`GET /api/items/featured` is never reached")
 
 
 @pytest.mark.parametrize(
@@ -458,6 +460,7 @@ def test_nested_lambdas_keep_scopes_balanced(tmp_path: Path) -> None:
         ("helpers.maybe()", True),  # sometimes returns None
         ("await helpers.manager.login()", False),  # a method annotated `-> RedirectResponse`
         ("await helpers.manager.data()", True),
+        ("await helpers.quoted()", False),  # annotated `-> "StreamingResponse"`
     ],
 )
 def test_helpers_that_build_responses(tmp_path: Path, returned: str, found: bool) -> None:
@@ -466,6 +469,7 @@ def test_helpers_that_build_responses(tmp_path: Path, returned: str, found: bool
         "def file_response(path):\n    return FileResponse(path)\n\n"
         "def favicon():\n    return file_response('favicon.ico')\n\n"
         "async def stream() -> StreamingResponse: ...\n\n"
+        "async def quoted() -> 'StreamingResponse': ...\n\n"
         "def payload():\n    return dict(a=1)\n\n"
         "def maybe():\n    if payload():\n        return None\n    return FileResponse('x')\n\n"
         "class Manager:\n    async def login(self) -> RedirectResponse: ...\n"

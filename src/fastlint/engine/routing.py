@@ -430,7 +430,8 @@ class _RoutingCollector:
     def _returns(self, node: Union[ast.FunctionDef, ast.AsyncFunctionDef], qualname: str) -> None:
         """What a function returns, when that can make it a Response factory."""
         if node.returns is not None:
-            if (_dotted(node.returns) or "").endswith("Response"):
+            annotation = _string(node.returns) or _dotted(node.returns) or ""  # "..." too
+            if annotation.strip().endswith("Response"):
                 self.facts.responders.add(qualname)
             return
         callees: list[str] = []
@@ -866,7 +867,7 @@ class Shadowing:
     route: RouteRef
     by: RouteRef
     methods: tuple[str, ...]
-    full_path: str  # the shadowed route's path relative to the router both meet in
+    full_path: str  # the path in the router both meet in (with its prefix when known)
     by_full_path: str
     same_router: bool
 
@@ -1210,7 +1211,8 @@ class RouteTable:
                 if not entries:
                     continue
                 is_open = any(entry.chain for entry in entries) and self._open(key)
-                self._compare(entries, is_open, found)
+                # Shown with the owner's own prefix when it is known (it is the same for both).
+                self._compare(entries, is_open, found, self.prefix(key) or "")
         result: dict[str, list[Shadowing]] = {}
         for shadowing in found.values():
             result.setdefault(shadowing.route.module, []).append(shadowing)
@@ -1219,7 +1221,11 @@ class RouteTable:
         return result
 
     def _compare(
-        self, entries: list[_Entry], is_open: bool, found: dict[RouteFact, Shadowing]
+        self,
+        entries: list[_Entry],
+        is_open: bool,
+        found: dict[RouteFact, Shadowing],
+        shown_prefix: str,
     ) -> None:
         patterns: dict[str, Optional[PathPattern]] = {}
 
@@ -1262,8 +1268,8 @@ class RouteTable:
                     route=entry.ref,
                     by=earlier.ref,
                     methods=methods,
-                    full_path=entry.path,
-                    by_full_path=earlier.path,
+                    full_path=shown_prefix + entry.path,
+                    by_full_path=shown_prefix + earlier.path,
                     same_router=not entry.chain and not earlier.chain,
                 )
                 break

@@ -410,6 +410,9 @@ app.add_api_route("/users", users)
             name = annotation.attr.value if isinstance(annotation, cst.Attribute) else None
             if isinstance(annotation, cst.Name):
                 name = annotation.value
+            elif isinstance(annotation, cst.SimpleString):  # `-> "StreamingResponse"`
+                evaluated = annotation.evaluated_value
+                name = evaluated.strip() if isinstance(evaluated, str) else None
             return name is not None and name.endswith("Response")
         if _contains_yield(function.body):
             return False
