@@ -186,9 +186,12 @@ def ensure_corpus(name: str, *, wheelhouse: Optional[Path] = None) -> Path:
     _write_cache_config()
     destination = CACHE_DIR / name
     marker = CACHE_DIR / f"{name}.unpacked"
-    if destination.is_dir() and marker.is_file():
-        if marker.read_text(encoding="utf-8").strip() == corpus.requirement:
-            return destination
+    if (
+        destination.is_dir()
+        and marker.is_file()
+        and marker.read_text(encoding="utf-8").strip() == corpus.requirement
+    ):
+        return destination
     wheel = fetch_wheel(corpus, wheelhouse)
     unpack(wheel, destination)
     marker.write_text(corpus.requirement + "\n", encoding="utf-8")
