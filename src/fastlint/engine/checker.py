@@ -9,6 +9,7 @@ from typing import Any, Callable, Optional
 
 import libcst as cst
 
+from fastlint.engine import cstparse
 from fastlint.engine.context import FileContext, PendingFinding
 from fastlint.engine.findings import Edit, Finding, Fix, Severity
 from fastlint.engine.positions import Positions
@@ -60,7 +61,7 @@ def parse_error(source: SourceFile, line: int, column: int, message: str) -> Fin
 def parse_module(source: SourceFile) -> cst.Module | Finding:
     """Parse with LibCST, or return the FL000 finding that says why it could not."""
     try:
-        return cst.parse_module(source.text)
+        return cstparse.parse_module(source.text)
     except cst.ParserSyntaxError as exc:
         return _syntax_error(source, str(exc.message))
     except RecursionError:
