@@ -38,6 +38,8 @@ class ModuleFacts:
     annotations: dict[str, str] = field(default_factory=dict)  # `app: FastAPI = ...`
     # `ast` could not parse it: LibCST must, to report FL000 or check newer syntax.
     ast_failed: bool = False
+    # `ast` gave up on its nesting: LibCST would take minutes or crash on it, so it is FL000.
+    too_complex: bool = False
 
 
 def module_name_for(path: str) -> tuple[str, bool]:
@@ -176,7 +178,14 @@ def extract_facts(path: str, source: Union[str, bytes]) -> ModuleFacts:
     facts = ModuleFacts(name=name, path=path, is_package=is_package)
     try:
         tree = ast.parse(source)
-    except (SyntaxError, ValueError, MemoryError, RecursionError):
+    except SyntaxError as exc:
+        facts.ast_failed = True
+        facts.too_complex = "too many nested" in str(exc.msg)
+        return facts
+    except (MemoryError, RecursionError):
+        facts.ast_failed = facts.too_complex = True
+        return facts
+    except ValueError:
         facts.ast_failed = True
         return facts
     _FactCollector(facts).collect(tree)
@@ -190,12 +199,15 @@ class ProjectIndex:
         self.modules: dict[str, ModuleFacts] = {}
         self._by_suffix: dict[str, list[str]] = {}
         self.ast_failed: set[str] = set()  # absolute paths
+        self.too_complex: set[str] = set()  # absolute paths
         for facts in modules or []:
             self.add(facts)
 
     def add(self, facts: ModuleFacts) -> None:
         if facts.ast_failed:
             self.ast_failed.add(os.path.abspath(facts.path))
+        if facts.too_complex:
+            self.too_complex.add(os.path.abspath(facts.path))
         self.modules[facts.name] = facts
         parts = facts.name.split(".")
         for i in range(len(parts)):

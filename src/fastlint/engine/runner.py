@@ -19,6 +19,7 @@ from fastlint.engine.fixes import fix_text, unified_diff, write_atomic
 from fastlint.engine.project import ModuleFacts, ProjectIndex, extract_facts, module_name_for
 from fastlint.engine.rule import Rule
 from fastlint.engine.source import SourceFile, UnreadableFile, display_path, read_source
+from fastlint.engine.suppression import skips_file
 
 # Below this many files, worker processes cost more than they save.
 PARALLEL_THRESHOLD = 40
@@ -94,7 +95,11 @@ def check_file(
         placeholder = SourceFile(file.path, display_path(file.path), "")
         return FileResult([parse_error(placeholder, 1, 1, str(exc))])
     module_name, is_package = module_name_for(file.path) if python else ("", False)
-    must_parse = python and os.path.abspath(file.path) in index.ast_failed
+    absolute = os.path.abspath(file.path)
+    must_parse = python and absolute in index.ast_failed
+    if python and absolute in index.too_complex and not skips_file(source.text):
+        message = "cannot parse: the code is nested too deeply (Python's own parser gives up too)"
+        return FileResult([parse_error(source, 1, 1, message)])
 
     def check(text: str) -> list[Finding]:
         current = SourceFile(source.path, source.display_path, text, source.encoding, source.bom)
