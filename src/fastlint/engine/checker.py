@@ -289,6 +289,31 @@ def check_source(
         if isinstance(parsed, Finding):
             return [parsed]
         module = parsed
+    arguments = (source, module, active, project, options, module_name, is_package, kind)
+    try:
+        findings = _check_parsed(*arguments)
+    except RecursionError:
+        # LibCST's code generation (positions, `code_for_node`) recurses per nesting level:
+        # try again where deeper recursion is safe.
+        try:
+            findings = cstparse.call_deep(_check_parsed, *arguments)
+        except RecursionError:
+            return [parse_error(source, 1, 1, "cannot check: the code is nested too deeply")]
+    findings = [f for f in findings if not is_suppressed(f, source)]
+    findings.sort(key=lambda f: f.sort_key)
+    return findings
+
+
+def _check_parsed(
+    source: SourceFile,
+    module: Optional[cst.Module],
+    active: list[type[Rule]],
+    project: ProjectIndex,
+    options: dict[str, Any],
+    module_name: str,
+    is_package: bool,
+    kind: str,
+) -> list[Finding]:
     context = FileContext(source, module, project, options, module_name, is_package, kind)
     instances = [rule_type(context) for rule_type in active]
     for rule in instances:
@@ -303,7 +328,4 @@ def check_source(
     if not context.pending:
         return []
     materializer = _Materializer(source, module)
-    findings = [materializer.finding(p) for p in context.pending]
-    findings = [f for f in findings if not is_suppressed(f, source)]
-    findings.sort(key=lambda f: f.sort_key)
-    return findings
+    return [materializer.finding(p) for p in context.pending]
