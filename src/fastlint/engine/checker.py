@@ -123,10 +123,11 @@ def _run_walk(module: cst.Module, context: FileContext, rules: list[Rule]) -> No
 
     def on_enter(node: cst.CSTNode) -> bool:
         ancestors.append(node)
+        # Both can hold: in `lambda: lambda: 1` the inner lambda is the outer one's body.
+        if id(node) in scope_bodies:
+            context.enter_scope(scope_bodies[id(node)])  # type: ignore[arg-type]
         if isinstance(node, _SCOPE_TYPES):
             scope_bodies[id(node.body)] = node
-        elif id(node) in scope_bodies:
-            context.enter_scope(scope_bodies[id(node)])  # type: ignore[arg-type]
         handlers = visit.get(type(node))
         if handlers:
             for handler in handlers:
