@@ -127,6 +127,12 @@ def check_file(
             except OSError as exc:
                 result.problem = f"cannot write the fixed file: {exc.strerror or exc}"
                 result.fixes_applied = 0
+            except UnicodeEncodeError as exc:
+                result.problem = (
+                    f"the fixed code cannot be written in the file's encoding ({source.encoding}):"
+                    f" {exc.reason}; the file was left unchanged"
+                )
+                result.fixes_applied = 0
     return result
 
 
