@@ -7,6 +7,7 @@ the same for any number of jobs.
 from __future__ import annotations
 
 import os
+import traceback
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -39,6 +40,7 @@ class FileResult:
     fixes_applied: int = 0
     diff: str = ""
     problem: Optional[str] = None
+    internal_error: bool = False
 
 
 @dataclass
@@ -48,6 +50,7 @@ class RunResult:
     fixes_applied: int = 0
     diffs: list[str] = field(default_factory=list)
     problems: list[tuple[str, str]] = field(default_factory=list)
+    internal_errors: int = 0  # files whose check raised: a bug in fastlint or a rule
 
 
 @dataclass(frozen=True)
@@ -82,6 +85,29 @@ def _check_task(task: FileTask) -> FileResult:
 
 
 def check_file(
+    file: DiscoveredFile,
+    rules: Sequence[type[Rule]],
+    index: ProjectIndex,
+    options: dict[str, Any],
+    run: RunOptions,
+) -> FileResult:
+    """Check (and fix) one file; a bug met on the way is reported for this file only.
+
+    As in ruff, one file that trips a bug must not stop every other file from being checked.
+    """
+    try:
+        return _check_file(file, rules, index, options, run)
+    except Exception as exc:
+        where = traceback.extract_tb(exc.__traceback__)[-1]
+        location = f"{os.path.basename(where.filename)}:{where.lineno}"
+        message = (
+            f"internal error while checking this file: {type(exc).__name__}: {exc} "
+            f"(at {location}); please report it"
+        )
+        return FileResult(problem=message, internal_error=True)
+
+
+def _check_file(
     file: DiscoveredFile,
     rules: Sequence[type[Rule]],
     index: ProjectIndex,
@@ -187,5 +213,6 @@ def run(
             result.diffs.append(file_result.diff)
         if file_result.problem:
             result.problems.append((display_path(task.file.path), file_result.problem))
+        result.internal_errors += file_result.internal_error
     result.findings.sort(key=lambda f: f.sort_key)
     return result
