@@ -188,7 +188,8 @@ def run(
         respect_gitignore=respect_gitignore,
         production_files=production_files,
     )
-    result = RunResult(problems=list(discovery.problems))
+    # Paths as findings show them (`a.py`, not `./a.py`).
+    result = RunResult(problems=[(display_path(p), m) for p, m in discovery.problems])
     files = discovery.files
     result.files_checked = len(files)
     python_paths = [f.path for f in files if f.kind == "python"]
