@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import difflib
 import os
+import re
 import stat
 import tempfile
 from collections.abc import Iterable, Sequence
@@ -40,13 +41,13 @@ def is_applicable(fix: Optional[Fix], unsafe: bool) -> bool:
     return fix.applicability is Applicability.SAFE or unsafe
 
 
+_FIRST_NEWLINE = re.compile(r"\r\n?|\n")
+
+
 def _newline_of(text: str) -> str:
-    for i, char in enumerate(text):
-        if char == "\n":
-            return "\r\n" if i > 0 and text[i - 1] == "\r" else "\n"
-        if char == "\r":
-            return "\r"
-    return "\n"
+    """The file's first line ending (the `\r` of a `\r\n` must not pass for a lone `\r`)."""
+    match = _FIRST_NEWLINE.search(text)
+    return match.group(0) if match else "\n"
 
 
 def apply_edits(text: str, fixes: Sequence[Fix]) -> tuple[str, int]:
