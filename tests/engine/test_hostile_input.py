@@ -179,6 +179,18 @@ def test_symlink_loops(tmp_path: Path) -> None:
     assert "self.py: broken symbolic link or symlink loop" in stderr
 
 
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")
+def test_named_pipe_with_a_python_name(tmp_path: Path) -> None:
+    """Reading a FIFO blocks until someone writes: it must not even be opened."""
+    write(tmp_path / "good.py", GOOD)
+    os.mkfifo(tmp_path / "pipe.py")
+    _, findings, stderr = run_cli(tmp_path, "pipe.py", "good.py", timeout=60)
+    assert_good_checked(findings)
+    assert "warning: pipe.py: not a regular file" in stderr
+    _, findings, _ = run_cli(tmp_path, timeout=60)  # walked: not a file to check
+    assert_good_checked(findings)
+
+
 def test_directory_named_like_a_python_file(tmp_path: Path) -> None:
     write(tmp_path / "good.py", GOOD)
     write(tmp_path / "pkg.py" / "inner.py", GOOD)
