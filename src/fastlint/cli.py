@@ -21,7 +21,9 @@ class _DefaultCheckGroup(click.Group):
     """`fastlint PATHS...` means `fastlint check PATHS...`, as with ruff."""
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        if not args or (args[0] not in self.commands and args[0] not in ("--help", "-h", "--version")):
+        if not args or (
+            args[0] not in self.commands and args[0] not in ("--help", "-h", "--version")
+        ):
             args = ["check", *args]
         return super().parse_args(ctx, args)
 
@@ -58,15 +60,23 @@ def _fail(message: str) -> None:
 @click.option("--unsafe-fixes", is_flag=True, help="Also apply (or show) unsafe fixes.")
 @click.option("--diff", is_flag=True, help="Print the fixes as a unified diff; write nothing.")
 @click.option(
-    "--format", "output_format", type=click.Choice(FORMAT_CHOICES), default="text",
-    show_default=True, help="Output format.",
+    "--format",
+    "output_format",
+    type=click.Choice(FORMAT_CHOICES),
+    default="text",
+    show_default=True,
+    help="Output format.",
 )
 @click.option("--output-file", "-o", type=click.Path(dir_okay=False), help="Write output here.")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when findings remain.")
 @click.option("--exit-non-zero-on-fix", is_flag=True, help="Exit 1 when any fix was applied.")
 @click.option("--statistics", is_flag=True, help="Count findings per rule.")
-@click.option("--jobs", "-j", type=click.IntRange(min=0), default=0, help="Worker processes (0: auto).")
-@click.option("--config", "config_file", type=click.Path(dir_okay=False), help="Configuration file.")
+@click.option(
+    "--jobs", "-j", type=click.IntRange(min=0), default=0, help="Worker processes (0: auto)."
+)
+@click.option(
+    "--config", "config_file", type=click.Path(dir_okay=False), help="Configuration file."
+)
 @click.option("--quiet", "-q", is_flag=True, help="Print findings only, no summary.")
 @click.option(
     "--color", type=click.Choice(("auto", "always", "never")), default="auto", show_default=True

@@ -117,7 +117,8 @@ def _has_tool_table(path: str) -> bool:
 def _read_toml(path: str) -> dict[str, Any]:
     try:
         with open(path, "rb") as handle:
-            return tomllib.load(handle)
+            data: dict[str, Any] = tomllib.load(handle)
+            return data
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
@@ -168,9 +169,7 @@ def selector_matches(rule: type[Rule], selector: str) -> bool:
     return rule.code.startswith(selector.upper()) and selector[:1].isalpha()
 
 
-def check_selectors(
-    rules: Sequence[type[Rule]], selectors: Iterable[str], where: str
-) -> None:
+def check_selectors(rules: Sequence[type[Rule]], selectors: Iterable[str], where: str) -> None:
     for selector in selectors:
         if selector.upper() == "FL000" or selector.upper() == "FL0":
             continue

@@ -41,8 +41,14 @@ def test_rule_is_documented(rule: type[Rule]) -> None:
     assert rule.code.startswith("FL") and len(rule.code) == 5
     assert rule.name == rule.name.lower() and " " not in rule.name
     assert rule.summary and len(rule.summary) <= 200
-    for section in ("## What it does", "## Why is this bad?", "## Example", "## Use instead",
-                    "## Fix safety", "## References"):
+    for section in (
+        "## What it does",
+        "## Why is this bad?",
+        "## Example",
+        "## Use instead",
+        "## Fix safety",
+        "## References",
+    ):
         assert section in rule.docs, f"{rule.code} docs lack {section}"
     assert rule.valid and rule.invalid, "each rule needs valid and invalid examples"
 

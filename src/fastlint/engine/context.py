@@ -50,9 +50,7 @@ class FileContext:
         self.file_kind = file_kind
         self.names = NameResolver(module_name, is_package)
         self.ancestors: list[cst.CSTNode] = []  # from the module down to the current node
-        self.scope: Optional[Scope] = (
-            Scope(module, "", None) if module is not None else None
-        )
+        self.scope: Optional[Scope] = Scope(module, "", None) if module is not None else None
         self.pending: list[PendingFinding] = []
 
     # --- where the walk is ---------------------------------------------------------------

@@ -80,7 +80,11 @@ def _init_worker(index: ProjectIndex, options: dict[str, Any], run: RunOptions) 
 
 def _check_task(task: FileTask) -> FileResult:
     return check_file(
-        task.file, task.rules, _WORKER_STATE["index"], _WORKER_STATE["options"], _WORKER_STATE["run"]
+        task.file,
+        task.rules,
+        _WORKER_STATE["index"],
+        _WORKER_STATE["options"],
+        _WORKER_STATE["run"],
     )
 
 

@@ -88,7 +88,8 @@ def _summary(report: Report) -> str:
                 f"({report.fixes_applied} fixed, {remaining} remaining)."
             )
         else:
-            head = f"Found {_plural(report.fixes_applied, 'error')} ({report.fixes_applied} fixed, 0 remaining)."
+            fixed = report.fixes_applied
+            head = f"Found {_plural(fixed, 'error')} ({fixed} fixed, 0 remaining)."
     elif remaining:
         head = f"Found {_plural(remaining, 'error')}."
     else:

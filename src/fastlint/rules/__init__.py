@@ -7,9 +7,7 @@ from typing import Optional
 from fastlint.engine.rule import Rule
 from fastlint.rules import lifecycle
 
-ALL_RULES: tuple[type[Rule], ...] = tuple(
-    sorted((*lifecycle.RULES,), key=lambda rule: rule.code)
-)
+ALL_RULES: tuple[type[Rule], ...] = tuple(sorted((*lifecycle.RULES,), key=lambda rule: rule.code))
 
 
 def find_rule(code_or_name: str) -> Optional[type[Rule]]:
