@@ -45,6 +45,11 @@ class CorpusRun:
         return Counter(str(f["code"]) for f in self.findings)
 
     @property
+    def warnings(self) -> list[str]:
+        """Per-file problems fastlint printed (unreadable files, fixes not applied...)."""
+        return [line for line in self.stderr.splitlines() if line.startswith("warning:")]
+
+    @property
     def parse_errors(self) -> list[dict[str, object]]:
         return [f for f in self.findings if f["code"] == "FL000"]
 
@@ -107,12 +112,13 @@ def _cell(count: int) -> str:
 
 def markdown(runs: list[CorpusRun], version: str) -> str:
     out = [f"fastlint {version}, one cold run per corpus.", ""]
-    out.append("| corpus | .py files | lines | time (s) | findings | FL000 | crash |")
-    out.append("|---|---:|---:|---:|---:|---:|---|")
+    out.append("| corpus | .py files | lines | time (s) | findings | FL000 | warnings | crash |")
+    out.append("|---|---:|---:|---:|---:|---:|---:|---|")
     for run in runs:
         out.append(
             f"| {run.name} | {run.python_files} | {run.lines:,} | {run.seconds:.1f} "
-            f"| {len(run.findings)} | {len(run.parse_errors)} | {run.crash or 'no'} |"
+            f"| {len(run.findings)} | {len(run.parse_errors)} | {len(run.warnings)} "
+            f"| {run.crash or 'no'} |"
         )
     codes = sorted({code for run in runs for code in run.per_rule})
     out += ["", "Findings per rule and corpus:", ""]
@@ -131,6 +137,10 @@ def markdown(runs: list[CorpusRun], version: str) -> str:
         out += ["", "Parse errors (FL000):", ""]
         for name, finding in parse_errors:
             out.append(f"- {name}: `{finding['path']}:{finding['line']}` {finding['message']}")
+    warned = [(run.name, line) for run in runs for line in run.warnings]
+    if warned:
+        out += ["", "Warnings:", ""]
+        out += [f"- {name}: `{line[len('warning: ') :]}`" for name, line in warned[:50]]
     crashes = [run for run in runs if run.crash]
     if crashes:
         out += ["", "Crashes:", ""]
