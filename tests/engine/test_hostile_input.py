@@ -23,6 +23,7 @@ from click.testing import CliRunner
 from fastlint.cli import main
 from fastlint.engine import runner as runner_module
 from fastlint.engine.findings import Applicability, Finding
+from fastlint.engine.positions import Positions
 from fastlint.engine.rule import Rule, replace
 from fastlint.engine.runner import RunOptions, RunResult, run
 
@@ -302,6 +303,10 @@ def test_utf8_bom_file_is_checked(tmp_path: Path) -> None:
         pytest.param("x = " + "(" * 5_000 + "1" + ")" * 5_000, id="5k-parentheses"),  # hung
         pytest.param("x = " + "-" * 1_500 + "1", id="1500-unary"),  # RecursionError
         pytest.param("x = lambda: lambda: lambda y=[]: y", id="lambda-in-lambda"),  # assertion
+        pytest.param(
+            "class A:\n    def f(self):\n        x = " + "1 if x else " * 1_000 + "1",
+            id="1000-conditional-expressions-in-a-method",
+        ),
     ],
 )
 def test_deeply_nested_code(tmp_path: Path, body: str) -> None:
@@ -310,6 +315,21 @@ def test_deeply_nested_code(tmp_path: Path, body: str) -> None:
     _, findings, _ = run_cli(tmp_path)
     assert_good_checked([f for f in findings if f["path"] == "good.py"])
     assert codes_by_path(findings)["deep.py"] in (["FL301"], ["FL000"])
+
+
+def test_positions_let_a_recursion_error_through(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A RecursionError deep in code generation (found by fuzzing a class with 1,000 nested
+    conditional expressions) surfaced as a TypeError from the position bookkeeping, which the
+    checker does not retry on a deeper stack."""
+    module = cst.parse_module("class A:\n    x = 1\n")
+
+    def too_deep(self: cst.IndentedBlock, state: Any, **kwargs: Any) -> None:
+        raise RecursionError("maximum recursion depth exceeded")
+
+    # The class body fails before it records a position: the class's own end is unknown.
+    monkeypatch.setattr(cst.IndentedBlock, "_codegen_impl", too_deep)
+    with pytest.raises(RecursionError):
+        Positions(module)
 
 
 # --- fixes keep encoding, BOM and line endings --------------------------------------------
