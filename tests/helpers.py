@@ -46,6 +46,8 @@ def lint_tree(
         )
     finally:
         os.chdir(cwd)
+    # The runner reports a crashing rule as a problem and goes on: in tests it must fail loudly.
+    assert not result.internal_errors, result.problems
     return result.findings
 
 

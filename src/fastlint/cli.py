@@ -236,6 +236,12 @@ def check(
     elif rendered:
         stream.write(rendered)
         stream.flush()
+    if output_format != "text" or to_file:
+        # Machine-readable output has no place for these: say them on stderr, as ruff does.
+        for path, problem in result.problems:
+            click.echo(f"warning: {path}: {problem}", err=True)
+    if result.internal_errors:
+        sys.exit(2)
     remaining = len(findings)
     if diff:
         sys.exit(1 if result.diffs and not exit_zero else (1 if remaining and not exit_zero else 0))

@@ -10,6 +10,7 @@ from typing import Any, Callable, Optional
 
 import libcst as cst
 
+from fastlint.engine import cstparse
 from fastlint.engine.context import FileContext, PendingFinding
 from fastlint.engine.findings import Edit, Finding, Fix, Severity
 from fastlint.engine.positions import Positions
@@ -64,7 +65,7 @@ def parse_error(source: SourceFile, line: int, column: int, message: str) -> Fin
 def parse_module(source: SourceFile) -> cst.Module | Finding:
     """Parse with LibCST, or return the FL000 finding that says why it could not."""
     try:
-        return cst.parse_module(source.text)
+        return cstparse.parse_module(source.text)
     except cst.ParserSyntaxError as exc:
         return _syntax_error(source, str(exc.message))
     except RecursionError:
@@ -309,6 +310,31 @@ def check_source(
         if isinstance(parsed, Finding):
             return [parsed]
         module = parsed
+    arguments = (source, module, active, project, options, module_name, is_package, kind)
+    try:
+        findings = _check_parsed(*arguments)
+    except RecursionError:
+        # LibCST's code generation (positions, `code_for_node`) recurses per nesting level:
+        # try again where deeper recursion is safe.
+        try:
+            findings = cstparse.call_deep(_check_parsed, *arguments)
+        except RecursionError:
+            return [parse_error(source, 1, 1, "cannot check: the code is nested too deeply")]
+    findings = [f for f in findings if not is_suppressed(f, source)]
+    findings.sort(key=lambda f: f.sort_key)
+    return findings
+
+
+def _check_parsed(
+    source: SourceFile,
+    module: Optional[cst.Module],
+    active: list[type[Rule]],
+    project: ProjectIndex,
+    options: dict[str, Any],
+    module_name: str,
+    is_package: bool,
+    kind: str,
+) -> list[Finding]:
     context = FileContext(source, module, project, options, module_name, is_package, kind)
     instances = [rule_type(context) for rule_type in active]
     for rule in instances:
@@ -323,7 +349,4 @@ def check_source(
     if not context.pending:
         return []
     materializer = _Materializer(source, module)
-    findings = [materializer.finding(p) for p in context.pending]
-    findings = [f for f in findings if not is_suppressed(f, source)]
-    findings.sort(key=lambda f: f.sort_key)
-    return findings
+    return [materializer.finding(p) for p in context.pending]

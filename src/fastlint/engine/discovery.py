@@ -198,6 +198,9 @@ class _Walker:
             repo = _repository_root(path) if self.respect_gitignore else None
             chain = _ancestor_chain(repo, path) if self.respect_gitignore else []
             self.directory_tree(path, chain)
+        elif not os.path.isfile(path):
+            # A FIFO, socket or device: reading it could block forever.
+            self.result.problems.append((path, "not a regular file"))
         else:
             # A file named on the command line is checked unless the configuration excludes
             # it (so pre-commit, which passes every file, still honours `exclude`).

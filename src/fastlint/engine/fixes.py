@@ -18,6 +18,7 @@ from typing import Callable, Optional
 
 import libcst as cst
 
+from fastlint.engine import cstparse
 from fastlint.engine.findings import Applicability, Finding, Fix
 from fastlint.engine.names import dotted_name
 from fastlint.engine.source import SourceFile, first_newline
@@ -122,7 +123,7 @@ def add_imports(text: str, imports: Iterable[tuple[str, Optional[str]]]) -> str:
     wanted = sorted(set(imports), key=lambda item: (item[0], item[1] or ""))
     if not wanted:
         return text
-    module = cst.parse_module(text)
+    module = cstparse.parse_module(text)
     missing = [item for item in wanted if item not in _existing_imports(module)]
     if not missing:
         return text
@@ -142,7 +143,7 @@ def add_imports(text: str, imports: Iterable[tuple[str, Optional[str]]]) -> str:
 
 def parses(text: str) -> bool:
     try:
-        cst.parse_module(text)
+        cstparse.parse_module(text)
     except Exception:
         return False
     return True

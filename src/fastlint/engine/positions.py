@@ -60,15 +60,16 @@ class _PositionState(CodegenState):
         end_node: Optional[cst.CSTNode] = None,
     ) -> Iterator[None]:
         start = (self.line, self.column)
-        try:
-            yield
-        finally:
-            end = (self.line, self.column)
-            if start_node is not None:
-                start = self.syntactic.get(id(start_node), self.inclusive.get(id(start_node)))[0]  # type: ignore[index]
-            if end_node is not None:
-                end = self.syntactic.get(id(end_node), self.inclusive.get(id(end_node)))[1]  # type: ignore[index]
-            self.syntactic[id(node)] = (start, end)
+        # No `finally`: when code generation fails inside (a RecursionError on deep code), the
+        # inner nodes have no position, and looking them up would hide that error behind a
+        # TypeError.
+        yield
+        end = (self.line, self.column)
+        if start_node is not None:
+            start = self.syntactic.get(id(start_node), self.inclusive.get(id(start_node)))[0]  # type: ignore[index]
+        if end_node is not None:
+            end = self.syntactic.get(id(end_node), self.inclusive.get(id(end_node)))[1]  # type: ignore[index]
+        self.syntactic[id(node)] = (start, end)
 
 
 class Positions:

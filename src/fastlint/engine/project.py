@@ -72,6 +72,8 @@ class ModuleFacts:
     dependencies: list[str] = field(default_factory=list)
     # `ast` could not parse it: LibCST must, to report FL000 or check newer syntax.
     ast_failed: bool = False
+    # `ast` gave up on its nesting: LibCST would take minutes or crash on it, so it is FL000.
+    too_complex: bool = False
     # Calls of `.on_event(...)` / `.add_event_handler(...)` anywhere in the module: a lifespan
     # fix elsewhere must not make FastAPI skip these handlers silently.
     event_handlers: int = 0
@@ -313,7 +315,14 @@ def extract_facts(
     facts = ModuleFacts(name=name, path=path, is_package=is_package)
     try:
         tree = ast.parse(source)
-    except (SyntaxError, ValueError, MemoryError, RecursionError):
+    except SyntaxError as exc:
+        facts.ast_failed = True
+        facts.too_complex = "too many nested" in str(exc.msg)
+        return facts
+    except (MemoryError, RecursionError):
+        facts.ast_failed = facts.too_complex = True
+        return facts
+    except ValueError:
         facts.ast_failed = True
         return facts
     collector = _FactCollector(facts)
@@ -356,6 +365,7 @@ class ProjectIndex:
         self._by_suffix: dict[str, list[str]] = {}
         self.digests: dict[str, str] = {}
         self.ast_failed: set[str] = set()  # absolute paths
+        self.too_complex: set[str] = set()  # absolute paths
         self._tracked: Optional[dict[str, Optional[str]]] = None
         self._pydantic_v2: Optional[bool] = None
         self._dependency_targets: Optional[set[str]] = None
@@ -388,6 +398,8 @@ class ProjectIndex:
     def add(self, facts: ModuleFacts, digest: str = "") -> None:
         if facts.ast_failed:
             self.ast_failed.add(os.path.abspath(facts.path))
+        if facts.too_complex:
+            self.too_complex.add(os.path.abspath(facts.path))
         path = os.path.abspath(facts.path)
         self._pydantic_v2 = None
         self._dependency_targets = None

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import traceback
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Optional
@@ -20,6 +21,7 @@ from fastlint.engine.discovery import DiscoveredFile, discover
 from fastlint.engine.findings import Finding, Severity
 from fastlint.engine.project import ModuleFacts, ProjectIndex, extract_facts, module_name_for
 from fastlint.engine.source import UnreadableFile, display_path, read_source
+from fastlint.engine.suppression import skips_file
 
 if TYPE_CHECKING:
     from concurrent.futures import Executor
@@ -51,6 +53,7 @@ class FileResult:
     # For the cache: what was checked, and which modules the check asked the index about.
     digest: str = ""
     dependencies: dict[str, tuple[Optional[str], Optional[str]]] = field(default_factory=dict)
+    internal_error: bool = False
 
 
 @dataclass
@@ -61,6 +64,7 @@ class RunResult:
     fixes_applied: int = 0
     diffs: list[str] = field(default_factory=list)
     problems: list[tuple[str, str]] = field(default_factory=list)
+    internal_errors: int = 0  # files whose check raised: a bug in fastlint or a rule
 
 
 def _placeholder_error(path: str, message: str) -> Finding:
@@ -85,8 +89,32 @@ def check_file(
     run: RunOptions,
     module: tuple[str, bool] = ("", False),
 ) -> FileResult:
-    """Check (and fix) one file. LibCST is imported here, when a file is really checked."""
-    from fastlint.engine.checker import check_source
+    """Check (and fix) one file; a bug met on the way is reported for this file only.
+
+    As in ruff, one file that trips a bug must not stop every other file from being checked.
+    """
+    try:
+        return _check_file(file, rules, index, options, run, module)
+    except Exception as exc:
+        where = traceback.extract_tb(exc.__traceback__)[-1]
+        location = f"{os.path.basename(where.filename)}:{where.lineno}"
+        message = (
+            f"internal error while checking this file: {type(exc).__name__}: {exc} "
+            f"(at {location}); please report it"
+        )
+        return FileResult(problem=message, internal_error=True)
+
+
+def _check_file(
+    file: DiscoveredFile,
+    rules: Sequence[type[Rule]],
+    index: ProjectIndex,
+    options: dict[str, Any],
+    run: RunOptions,
+    module: tuple[str, bool],
+) -> FileResult:
+    """LibCST is imported here, when a file is really checked."""
+    from fastlint.engine.checker import check_source, parse_error
     from fastlint.engine.fixes import fix_text, unified_diff, write_atomic
 
     python = file.kind == "python"
@@ -95,7 +123,11 @@ def check_file(
     except UnreadableFile as exc:
         return FileResult([_placeholder_error(file.path, str(exc))])
     module_name, is_package = module
-    must_parse = python and os.path.abspath(file.path) in index.ast_failed
+    absolute = os.path.abspath(file.path)
+    must_parse = python and absolute in index.ast_failed
+    if python and absolute in index.too_complex and not skips_file(source.text):
+        message = "cannot parse: the code is nested too deeply (Python's own parser gives up too)"
+        return FileResult([parse_error(source, 1, 1, message)])
 
     def check(text: str) -> list[Finding]:
         current = dataclasses.replace(source, text=text, _line_starts=None)
@@ -125,6 +157,12 @@ def check_file(
                         write_atomic(source, outcome.text)
                     except OSError as exc:
                         result.problem = f"cannot write the fixed file: {exc.strerror or exc}"
+                        result.fixes_applied = 0
+                    except UnicodeEncodeError as exc:
+                        result.problem = (
+                            "the fixed code cannot be written in the file's encoding "
+                            f"({source.encoding}): {exc.reason}; the file was left unchanged"
+                        )
                         result.fixes_applied = 0
     finally:
         queries = index.tracked()
@@ -298,7 +336,8 @@ def run(
         respect_gitignore=respect_gitignore,
         production_files=production_files,
     )
-    result = RunResult(problems=list(discovery.problems))
+    # Paths as findings show them (`a.py`, not `./a.py`).
+    result = RunResult(problems=[(display_path(p), m) for p, m in discovery.problems])
     for missing in discovery.missing:
         result.findings.append(_placeholder_error(missing, "no such file or directory"))
     result.files_checked = len(discovery.files)
@@ -365,6 +404,7 @@ def run(
             continue
         result.findings.extend(file_result.findings)
         result.fixes_applied += file_result.fixes_applied
+        result.internal_errors += file_result.internal_error
         if file_result.diff:
             result.diffs.append(file_result.diff)
         if file_result.problem:
