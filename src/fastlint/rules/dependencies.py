@@ -501,11 +501,11 @@ class DependencyCleanupNotInFinally(Rule):
         if not generators:
             return False
         if may_call_depends(text, facts, project):
-            # Used as a dependency in this file: its name then also appears in the `Depends()`
-            # call (or in the import that aliases it), not only on its `def` line.
+            # Used as a dependency in this file: its name then also appears, not called, in the
+            # `Depends()` call (or in an import that aliases it); `def name(` is followed by `(`.
             for qualname in generators:
-                name = qualname.rpartition(".")[2]
-                if len(re.findall(rf"\b{re.escape(name)}\b", text)) > 1:
+                name = re.escape(qualname.rpartition(".")[2])
+                if re.search(rf"\b{name}\b(?![\s\\]*\()", text):
                     return True
         # Passed to `Depends()` by another module: nested functions have no importable name.
         prefix = f"{facts.name}." if facts.name else ""
