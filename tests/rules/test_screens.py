@@ -253,3 +253,29 @@ def test_fl303_nested_and_duplicate_functions_pass(tmp_path: Path) -> None:
     assert _could_fire(tmp_path, DependencyCleanupNotInFinally, {"d.py": duplicate}, "d.py")
     assert _reports(tmp_path, DependencyCleanupNotInFinally, "n.py")
     assert _reports(tmp_path, DependencyCleanupNotInFinally, "d.py")
+
+
+def test_fl302_target_imported_inside_a_function_passes(tmp_path: Path) -> None:
+    files = {
+        "app/__init__.py": "",
+        "app/db.py": (
+            "from contextlib import contextmanager\n\n"
+            "@contextmanager\ndef get_session():\n    yield 1\n"
+        ),
+        "app/routes.py": (
+            "from fastapi import Depends\n\n"
+            "def make_route():\n"
+            "    from app.db import get_session as session_dependency\n\n"
+            "    def route(session=Depends(session_dependency)): ...\n\n"
+            "    return route\n"
+        ),
+        "app/other.py": (
+            "from fastapi import Depends\nfrom app.db import get_session\n\n"
+            "def user(): ...\n\n"
+            "def route(u=Depends(user)):\n"
+            "    with get_session() as session:\n        return session\n"
+        ),
+    }
+    assert _could_fire(tmp_path, ContextManagerDependency, files, "app/routes.py")
+    assert _reports(tmp_path, ContextManagerDependency, "routes.py")
+    assert not _could_fire(tmp_path, ContextManagerDependency, files, "app/other.py")

@@ -63,6 +63,36 @@ def _recorded_targets_complete(text: str, facts: ModuleFacts, project: ProjectIn
     return _DEPENDS_ALIAS.search(text) is None and not _depends_alias(facts, project)
 
 
+def _context_manager_names(project: ProjectIndex) -> Optional[re.Pattern[str]]:
+    """Where a context-manager-decorated project function may be passed to `Depends()`: its
+    name, or one that an import leading to it uses. None when the project has no such function.
+
+    Built once per index; the answer depends on every module.
+    """
+    project.depends_on_everything()
+    cached: Optional[tuple[Optional[re.Pattern[str]]]] = getattr(project, "_fl302_names", None)
+    if cached is not None:
+        return cached[0]
+    modules = project.all_modules()
+    names: set[str] = set()
+    for module in modules:
+        for qualname, decorators in module.decorators.items():
+            if any(project.resolve(name) in CONTEXT_MANAGER_DECORATORS for name in decorators):
+                names.add(qualname.rpartition(".")[2])
+    if names:
+        for module in modules:
+            for local, qualified in module.imports.items():
+                if project.resolve(qualified).rpartition(".")[2] in names:
+                    names.update((local, qualified.rpartition(".")[2]))
+    words = "|".join(map(re.escape, sorted(names)))
+    # As a `Depends()` argument the name is followed by `,` or `)` (or a comment); `as` keeps
+    # an import that renames it (possibly inside a function, where the facts do not look).
+    follows = r"(?=[\s\\]*(?:[,)#]|as\b))"
+    pattern = re.compile(rf"\b(?:{words})\b{follows}") if names else None
+    project._fl302_names = (pattern,)  # type: ignore[attr-defined]
+    return pattern
+
+
 def dependency_target(call: cst.Call) -> Optional[cst.BaseExpression]:
     """What `Depends(x)` / `Depends(dependency=x)` / `Security(x, scopes=...)` receives."""
     for arg in call.args:
@@ -145,7 +175,11 @@ class ContextManagerDependency(Rule):
                 return True
         if not _recorded_targets_complete(text, facts, project):
             return True  # an alias of `Depends` hides calls from the facts
-        # A target from another module, as the facts record it.
+        # A target from another module: its name (or a re-export's) is in the text, also when
+        # it is imported inside a function, where the facts do not look.
+        imported = _context_manager_names(project)
+        if imported is not None and imported.search(text):
+            return True
         for target in facts.dependencies:
             decorators = project.function_decorators(target)
             if decorators and any(d in CONTEXT_MANAGER_DECORATORS for d in decorators):
