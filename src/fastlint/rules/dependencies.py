@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Optional, Union
@@ -10,6 +11,7 @@ import libcst as cst
 
 from fastlint.engine.findings import Applicability, Severity
 from fastlint.engine.names import Scope
+from fastlint.engine.project import ModuleFacts, ProjectIndex
 from fastlint.engine.rule import Example, Rule, remove_lines
 from fastlint.engine.walk import iter_children
 
@@ -21,6 +23,74 @@ DEPENDS_CALLEES = frozenset(
 CONTEXT_MANAGER_DECORATORS = frozenset(
     {"contextlib.contextmanager", "contextlib.asynccontextmanager"}
 )
+
+
+# `D = Depends` / `D = fastapi.Security`: an alias the text does not show at the call.
+_DEPENDS_ALIAS = re.compile(
+    r"^[ \t\f]*\w+[ \t]*(?::[^=\n]*)?=[ \t]*(?:[\w.]+\.)?(?:Depends|Security)[ \t]*(?:#.*)?$", re.M
+)
+_DEPENDS_WORDS = ("Depends", "Security")
+_DEF_WORD = re.compile(r"\bdef\b")
+# A `match` statement (a soft keyword: not `match = ...`, `match.group()`, `match: str`).
+_MATCH_LINE = re.compile(r"^[ \t\f]*match\b(?![ \t]*(?:[.,:)\]}]|[-+*/%&|^@]?=(?!=)|$))", re.M)
+LOCALS = ".<locals>."
+
+
+def _depends_alias(facts: ModuleFacts, project: ProjectIndex) -> bool:
+    """`Depends`/`Security` under another name: `import ... as`, a project re-export, `D = ...`."""
+    for local, qualified in facts.imports.items():
+        if local in _DEPENDS_WORDS:
+            continue
+        if qualified.rpartition(".")[2] in _DEPENDS_WORDS:
+            return True
+        if "." in qualified and project.resolve(qualified) in DEPENDS_CALLEES:
+            return True
+    return False
+
+
+def may_call_depends(text: str, facts: Optional[ModuleFacts], project: ProjectIndex) -> bool:
+    """Whether a `Depends(...)`/`Security(...)` call (qualified to FastAPI) may be in the file."""
+    if any(word in text for word in _DEPENDS_WORDS):
+        return True
+    return facts is None or _depends_alias(facts, project)
+
+
+def _recorded_targets_complete(text: str, facts: ModuleFacts, project: ProjectIndex) -> bool:
+    """Whether `facts.dependencies` holds every `Depends`/`Security` target of the file.
+
+    The facts record calls written `Depends(...)`/`x.Security(...)`; aliases escape them.
+    """
+    return _DEPENDS_ALIAS.search(text) is None and not _depends_alias(facts, project)
+
+
+def _context_manager_names(project: ProjectIndex) -> Optional[re.Pattern[str]]:
+    """Where a context-manager-decorated project function may be passed to `Depends()`: its
+    name, or one that an import leading to it uses. None when the project has no such function.
+
+    Built once per index; the answer depends on every module.
+    """
+    project.depends_on_everything()
+    cached: Optional[tuple[Optional[re.Pattern[str]]]] = getattr(project, "_fl302_names", None)
+    if cached is not None:
+        return cached[0]
+    modules = project.all_modules()
+    names: set[str] = set()
+    for module in modules:
+        for qualname, decorators in module.decorators.items():
+            if any(project.resolve(name) in CONTEXT_MANAGER_DECORATORS for name in decorators):
+                names.add(qualname.rpartition(".")[2])
+    if names:
+        for module in modules:
+            for local, qualified in module.imports.items():
+                if project.resolve(qualified).rpartition(".")[2] in names:
+                    names.update((local, qualified.rpartition(".")[2]))
+    words = "|".join(map(re.escape, sorted(names)))
+    # As a `Depends()` argument the name is followed by `,` or `)` (or a comment); `as` keeps
+    # an import that renames it (possibly inside a function, where the facts do not look).
+    follows = r"(?=[\s\\]*(?:[,)#]|as\b))"
+    pattern = re.compile(rf"\b(?:{words})\b{follows}") if names else None
+    project._fl302_names = (pattern,)  # type: ignore[attr-defined]
+    return pattern
 
 
 def dependency_target(call: cst.Call) -> Optional[cst.BaseExpression]:
@@ -92,6 +162,30 @@ class ContextManagerDependency(Rule):
     tags = ("dependencies", "bug")
     fix = Applicability.UNSAFE
     triggers = ("Depends", "Security")
+
+    @classmethod
+    def could_fire(cls, text: str, facts: Optional[ModuleFacts], project: ProjectIndex) -> bool:
+        if not may_call_depends(text, facts, project):
+            return False
+        if facts is None or "contextmanager" in text:
+            return True
+        # A function of this file decorated with a (re-exported) context manager decorator.
+        for names in facts.decorators.values():
+            if any(project.resolve(name) in CONTEXT_MANAGER_DECORATORS for name in names):
+                return True
+        if not _recorded_targets_complete(text, facts, project):
+            return True  # an alias of `Depends` hides calls from the facts
+        # A target from another module: its name (or a re-export's) is in the text, also when
+        # it is imported inside a function, where the facts do not look.
+        imported = _context_manager_names(project)
+        if imported is not None and imported.search(text):
+            return True
+        for target in facts.dependencies:
+            decorators = project.function_decorators(target)
+            if decorators and any(d in CONTEXT_MANAGER_DECORATORS for d in decorators):
+                return True
+        return False
+
     docs = """\
 ## What it does
 Finds `Depends(f)` and `Security(f)` (also inside `Annotated[...]` and `dependencies=[...]`)
@@ -422,6 +516,39 @@ class DependencyCleanupNotInFinally(Rule):
     )
     tags = ("dependencies", "resources")
     triggers = ("yield",)
+
+    @classmethod
+    def could_fire(cls, text: str, facts: Optional[ModuleFacts], project: ProjectIndex) -> bool:
+        if "yield" not in text:
+            return False  # no generator at all
+        if facts is None:
+            return True
+        if len(_DEF_WORD.findall(text)) == len(facts.callables):
+            generators = [q for q, summary in facts.callables.items() if summary.is_generator]
+        else:
+            # A summary per `def` word is missing: the word in a comment or string, a function
+            # in a `match` case (not summarised) or a second function of the same qualname
+            # (whose summary replaced the first, `is_generator` included).
+            if not facts.callables or _MATCH_LINE.search(text):
+                return True
+            generators = list(facts.callables)
+        if not generators:
+            return False
+        if may_call_depends(text, facts, project):
+            # Used as a dependency in this file: its name then also appears, not called, in the
+            # `Depends()` call (or in an import that aliases it); `def name(` is followed by `(`.
+            for qualname in generators:
+                name = re.escape(qualname.rpartition(".")[2])
+                if re.search(rf"\b{name}\b(?![\s\\]*\()", text):
+                    return True
+        # Passed to `Depends()` by another module: nested functions have no importable name.
+        prefix = f"{facts.name}." if facts.name else ""
+        return any(
+            project.is_dependency(prefix + qualname)
+            for qualname in generators
+            if LOCALS not in qualname
+        )
+
     docs = """\
 ## What it does
 Finds generator functions used as dependencies (`Depends(f)` or `Security(f)` anywhere in the

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Optional
@@ -11,7 +12,7 @@ import libcst as cst
 
 from fastlint.engine.findings import Applicability, Severity
 from fastlint.engine.positions import Positions
-from fastlint.engine.project import extract_facts
+from fastlint.engine.project import ModuleFacts, ProjectIndex, extract_facts
 from fastlint.engine.routing import (
     ROUTE_DECORATORS,
     WEBSOCKET_DECORATOR,
@@ -40,6 +41,55 @@ ROUTE_TRIGGERS = (
     "websocket",
     "add_api",
 )
+# --- screens: which files can hold a route registration, without parsing them ------------
+
+_ROUTE_METHODS = "|".join([*ROUTE_DECORATORS, WEBSOCKET_DECORATOR])
+# A decorator line whose own text has `.get` (or another route method) after the `@`.
+_ROUTE_DECORATOR_LINE = re.compile(rf"^[ \t\f]*@[^\n]*\.[ \t]*(?:{_ROUTE_METHODS})\b", re.M)
+_DECORATOR_LINE = re.compile(r"^[ \t\f]*@([^\n]*)", re.M)
+# `.get` with whitespace, line continuations or comments between the dot and the name.
+_ROUTE_ATTRIBUTE = re.compile(rf"\.(?:\s|\\|#[^\n]*)*(?:{_ROUTE_METHODS})\b")
+_SIMPLE_STRING = re.compile(
+    r"""[rRbBfFuU]*(?:"[^"\\\n]*(?:\\.[^"\\\n]*)*"|'[^'\\\n]*(?:\\.[^'\\\n]*)*')"""
+)
+_ROUTE_CALL_NAMES = ("add_api_route", "add_api_websocket_route")
+
+
+def _continues(decorator: str) -> bool:
+    """Whether a decorator may go on past its first line (open brackets, `\\`, long strings)."""
+    code = _SIMPLE_STRING.sub("", decorator).partition("#")[0].rstrip()
+    if "'" in code or '"' in code or code.endswith("\\"):
+        return True
+    opened = sum(code.count(c) for c in "([{")
+    return opened != sum(code.count(c) for c in ")]}")
+
+
+def may_register_routes(text: str) -> bool:
+    """Whether the text may hold `@<expr>.get(...)`-style decorators or `add_api_route` calls.
+
+    Conservative: a decorator written over several lines counts when a route method name
+    follows a dot anywhere in the file.
+    """
+    if any(name in text for name in _ROUTE_CALL_NAMES):
+        return True
+    if "@" not in text:
+        return False
+    if "\r" in text:  # `^` in the patterns knows only `\n` line ends
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+        return False
+    if _ROUTE_DECORATOR_LINE.search(text):
+        return True
+    if not _ROUTE_ATTRIBUTE.search(text):
+        return False
+    return any(_continues(m.group(1)) for m in _DECORATOR_LINE.finditer(text))
+
+
+# A `{name}` placeholder, also with `{` or the name's first letter written as an escape.
+_PLACEHOLDER = re.compile(
+    r"(?:\{|\\x7b|\\u007b|\\U0000007b|\\173|\\N\{LEFT CURLY BRACKET\})[A-Za-z_\\]", re.I
+)
+
+
 # Library functions that return a Response (FastAPI's documentation pages).
 _LIBRARY_RESPONDERS = frozenset(
     f"fastapi.openapi.docs.{name}"
@@ -202,6 +252,11 @@ class MissingResponseModel(_RouteCollector):
     )
     tags = ("routes", "security")
     triggers = ROUTE_TRIGGERS
+
+    @classmethod
+    def could_fire(cls, text: str, facts: Optional[ModuleFacts], project: ProjectIndex) -> bool:
+        return may_register_routes(text)
+
     docs = """\
 ## What it does
 Finds routes that declare neither a `response_model=` (any value, `None` included), nor a return
@@ -440,6 +495,20 @@ class RouteShadowing(_RouteCollector):
     tags = ("routes", "correctness")
     fix = Applicability.UNSAFE
     triggers = ROUTE_TRIGGERS
+
+    @classmethod
+    def could_fire(cls, text: str, facts: Optional[ModuleFacts], project: ProjectIndex) -> bool:
+        if not may_register_routes(text):
+            return False
+        if facts is None or facts.routing is None:
+            return True  # `begin_file` finds no facts either, but stay on the safe side
+        if facts.routing.digest != source_digest(text.encode("utf-8")):
+            return True  # the text changed since indexing (a fix round): `begin_file` re-indexes
+        if not facts.routing.routes:
+            return False  # only routes registered in this module are reported
+        # The route table depends on every module, and so does this answer (tracked).
+        return bool(route_table(project).shadowed_in(facts.name))
+
     docs = """\
 ## What it does
 Finds routes that can never be reached for a method because a route registered earlier on the
@@ -835,6 +904,12 @@ class PathParameterMismatch(_RouteCollector):
     )
     tags = ("routes", "correctness")
     triggers = ROUTE_TRIGGERS
+
+    @classmethod
+    def could_fire(cls, text: str, facts: Optional[ModuleFacts], project: ProjectIndex) -> bool:
+        # Only a literal path with a `{param}` placeholder can be reported.
+        return _PLACEHOLDER.search(text) is not None and may_register_routes(text)
+
     docs = """\
 ## What it does
 Finds `{param}` placeholders in a route's path that neither the endpoint's signature nor its
