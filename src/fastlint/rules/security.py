@@ -606,9 +606,7 @@ client = OpenAI(api_key="sk-proj-4f8a9b2c7d1e")
             return True
         # A secret-named binding to `... or "literal"` or to `os.getenv("X", "literal")`.
         from_env = binding is not None
-        if from_env and (
-            _OR_STRING_RE.search(text) or any(word in text for word in _ENV_WORDS)
-        ):
+        if from_env and (_OR_STRING_RE.search(text) or any(word in text for word in _ENV_WORDS)):
             return True
         for target in _import_targets(text, facts):
             resolved = project.resolve(target)
