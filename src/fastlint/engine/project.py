@@ -8,6 +8,7 @@ CST of one file and ask the index about names imported from the rest of the proj
 from __future__ import annotations
 
 import ast
+import builtins
 import functools
 import os
 from dataclasses import dataclass, field
@@ -77,6 +78,10 @@ class ModuleFacts:
     # Calls of `.on_event(...)` / `.add_event_handler(...)` anywhere in the module: a lifespan
     # fix elsewhere must not make FastAPI skip these handlers silently.
     event_handlers: int = 0
+    # What parameter defaults and class-body field defaults may build: "builtins.list" for a
+    # display or comprehension, and each call's callee qualified through every import of its
+    # root name in the module (any scope). The FL304 screen resolves them across the project.
+    default_builders: tuple[str, ...] = ()
 
 
 # How far above a file to look for the package it belongs to.
@@ -331,7 +336,78 @@ def extract_facts(
     facts.routing = extract_routing(name, collector.qualify, tree, source)
     facts.callables = collect_functions(facts, tree, source)
     facts.event_handlers = _count_event_handlers(tree, source)
+    facts.default_builders = _default_builders(tree, collector.package)
     return facts
+
+
+_DISPLAY_KINDS: dict[type[ast.expr], str] = {
+    ast.List: "builtins.list",
+    ast.ListComp: "builtins.list",
+    ast.Dict: "builtins.dict",
+    ast.DictComp: "builtins.dict",
+    ast.Set: "builtins.set",
+    ast.SetComp: "builtins.set",
+}
+_BUILTIN_NAMES = frozenset(dir(builtins))
+
+
+def _default_builders(tree: ast.Module, package: str) -> tuple[str, ...]:
+    """`ModuleFacts.default_builders`: a walk over statements only, never into expressions."""
+    imports: dict[str, set[str]] = {}  # local name -> what each import of it binds
+    values: list[ast.expr] = []
+
+    def statements(body: list[ast.stmt], in_fields: bool) -> None:
+        for stmt in body:
+            if isinstance(stmt, ast.Import):
+                for alias in stmt.names:
+                    if alias.asname:
+                        imports.setdefault(alias.asname, set()).add(alias.name)
+                    else:
+                        root = alias.name.split(".")[0]
+                        imports.setdefault(root, set()).add(root)
+            elif isinstance(stmt, ast.ImportFrom):
+                module = stmt.module
+                base = resolve_relative(package, stmt.level, module) if stmt.level else module
+                for alias in stmt.names:
+                    if alias.name != "*":
+                        target = f"{base}.{alias.name}" if base else alias.name
+                        imports.setdefault(alias.asname or alias.name, set()).add(target)
+            elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                values.extend(stmt.args.defaults)
+                values.extend(d for d in stmt.args.kw_defaults if d is not None)
+                statements(stmt.body, False)
+            elif isinstance(stmt, ast.ClassDef):
+                # Only dataclasses (a decorator) and models (a base) have fields.
+                statements(stmt.body, bool(stmt.decorator_list or stmt.bases))
+            elif isinstance(stmt, ast.AnnAssign):
+                if in_fields and stmt.value is not None and isinstance(stmt.target, ast.Name):
+                    values.append(stmt.value)
+            else:
+                for block in ("body", "orelse", "finalbody"):
+                    nested = getattr(stmt, block, None)
+                    if isinstance(nested, list):
+                        statements(nested, in_fields)
+                for handler in getattr(stmt, "handlers", None) or []:
+                    statements(handler.body, in_fields)
+                for case in getattr(stmt, "cases", None) or []:
+                    statements(case.body, in_fields)
+
+    statements(tree.body, False)
+    builders: set[str] = set()
+    for value in values:
+        display = _DISPLAY_KINDS.get(type(value))
+        if display is not None:
+            builders.add(display)
+            continue
+        dotted = _dotted(value.func) if isinstance(value, ast.Call) else None
+        if dotted is None:
+            continue
+        root, _, rest = dotted.partition(".")
+        if root in _BUILTIN_NAMES:  # unless bound somewhere: conservative either way
+            builders.add(f"builtins.{dotted}")
+        for target in imports.get(root, ()):
+            builders.add(f"{target}.{rest}" if rest else target)
+    return tuple(sorted(builders))
 
 
 _EVENT_METHODS = ("on_event", "add_event_handler")

@@ -11,6 +11,7 @@ import libcst as cst
 
 from fastlint.engine.findings import Applicability, Severity
 from fastlint.engine.names import Scope, dotted_name
+from fastlint.engine.project import ModuleFacts, ProjectIndex
 from fastlint.engine.rule import (
     AnyEdit,
     Example,
@@ -83,6 +84,8 @@ _FASTAPI_PARAMS = frozenset(
 )
 # `Depends(name)` / `Security(name)` anywhere in the file: `name` is a dependency.
 _DEPENDENCY_RE = re.compile(r"\b(?:Depends|Security)\(\s*(?:dependency\s*=\s*)?([A-Za-z_]\w*)")
+# A lambda with a default: lambdas have no annotations, so the first `=` comes before any `:`.
+_LAMBDA_DEFAULT_RE = re.compile(r"\blambda\b[^:]*=")
 _PARAM_FUNCTION_RE = re.compile(r"\b(?:" + "|".join(sorted(_FASTAPI_PARAMS)) + r")\(")
 
 
@@ -285,6 +288,17 @@ def group(rows, into=defaultdict(list)):
     return into
 """,
     )
+
+    @classmethod
+    def could_fire(cls, text: str, facts: Optional[ModuleFacts], project: ProjectIndex) -> bool:
+        if facts is None:
+            return super().could_fire(text, facts, project)
+        if _LAMBDA_DEFAULT_RE.search(text):
+            return True  # lambdas are expressions: the facts do not see them
+        return any(
+            builder in _MUTABLE_CALLS or project.resolve(builder) in _MUTABLE_CALLS
+            for builder in facts.default_builders
+        )
 
     def begin_file(self) -> None:
         self._dependencies = frozenset(_DEPENDENCY_RE.findall(self.context.source.text))

@@ -10,6 +10,7 @@ from typing import Optional
 import libcst as cst
 
 from fastlint.engine.findings import Applicability, Severity
+from fastlint.engine.project import ModuleFacts, ProjectIndex
 from fastlint.engine.rule import Example, PendingFix, Rule, TextEdit, replace
 
 # Names that say "this is for development": modules, functions, files, stages, services.
@@ -28,6 +29,8 @@ _UVICORN_CALLS = frozenset(
 _SERVERS = frozenset({"uvicorn", "gunicorn", "hypercorn", "fastapi"})
 _SEPARATORS = frozenset({"&&", "||", ";", "|", "&"})
 _WORD_RE = re.compile(r"\S+")
+# `reload=True` as a keyword argument, however it is spaced, commented or parenthesized.
+_RELOAD_TRUE_RE = re.compile(r"\breload(?:\s|\\|#[^\n]*\n)*=(?:\s|\\|#[^\n]*\n|\()*True\b")
 _TOKEN_SPLIT_RE = re.compile(r"[^a-z0-9]+")
 
 
@@ -161,6 +164,12 @@ def serve() -> None:
             filename="docker-compose.yml",
         ),
     )
+
+    @classmethod
+    def could_fire(cls, text: str, facts: Optional[ModuleFacts], project: ProjectIndex) -> bool:
+        if facts is None:  # a deployment file, or Python that `ast` could not read
+            return super().could_fire(text, facts, project)
+        return _RELOAD_TRUE_RE.search(text) is not None
 
     # --- Python --------------------------------------------------------------------------
 

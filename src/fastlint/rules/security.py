@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Optional, Union
 
 import libcst as cst
 
 from fastlint.engine.fastapi import APP_CLASSES
 from fastlint.engine.findings import Applicability, Severity
+from fastlint.engine.imports import resolve_relative
+from fastlint.engine.project import ModuleFacts, ProjectIndex
 from fastlint.engine.rule import Example, Rule, replace
 
 CORS_MIDDLEWARE = frozenset(
@@ -26,6 +28,12 @@ _PROBE_ORIGINS = (
     "null",
 )
 MAX_CONSTANT_HOPS = 5
+# Between a keyword and its `=`, and between `=` and the value: spaces, newlines, comments,
+# line continuations (and, after `=`, parentheses: `debug=(True)` is still the name `True`).
+_GAP = r"(?:\s|\\|#[^\n]*\n)*"
+_VALUE_GAP = r"(?:\s|\\|#[^\n]*\n|\()*"
+_CREDENTIALS_KEYWORD_RE = re.compile(r"\ballow_credentials" + _GAP + "=(?!=)")
+_DEBUG_TRUE_RE = re.compile(r"\bdebug" + _GAP + "=" + _VALUE_GAP + r"True\b")
 
 
 def _keyword(call: cst.Call, name: str) -> Optional[cst.BaseExpression]:
@@ -181,6 +189,11 @@ app.add_middleware(Cors, allow_origin_regex=".*", allow_credentials=True)
 """,
     )
 
+    @classmethod
+    def could_fire(cls, text: str, facts: Optional[ModuleFacts], project: ProjectIndex) -> bool:
+        # The keyword is required; its value is `True` itself or a name bound to `True`.
+        return "True" in text and _CREDENTIALS_KEYWORD_RE.search(text) is not None
+
     def _is_cors(self, expr: cst.BaseExpression) -> bool:
         qualified = self.context.qualified_name(expr)
         return qualified is not None and self.context.project.is_subclass(
@@ -321,6 +334,27 @@ JWT_FUNCTIONS = frozenset(
     }
 )
 _TEST_DIRECTORIES = frozenset({"tests", "test", "testing"})
+_JWT_PACKAGES = ("jwt", "jose")
+# A name that may be a secret (`is_secret_name` decides), bound by `=` or annotated with `:`.
+# Before the `=`: spaces, comments, continuations, and `)` of a parenthesized target.
+_SECRET_TARGET_RE = re.compile(
+    r"\b(\w*(?i:secret|password|passwd|pwd|passphrase|token|apikey|key)_*)\b"
+    r"(?:\s|\\|#[^\n]*\n|\))*(=(?!=)|:)"
+)
+_ASSIGNMENT_IN_LINE_RE = re.compile(r"(?<![=!<>])=(?!=)")
+# A plain string literal (not bytes, not an f-string), maybe parenthesized, starts here.
+_STRING_START_RE = re.compile(r"(?:\s|\\|#[^\n]*\n|\()*[rRuU]?[\"']")
+_CHAINED_TARGET_RE = re.compile(r"(?:\s|\\|#[^\n]*\n|\()*[\w.]+(?:\s|\\|#[^\n]*\n|\))*=(?!=)")
+_OR_STRING_RE = re.compile(r"\bor(?:\s|\\|#[^\n]*\n|\()*[rRuU]?[\"']")
+_ENV_WORDS = ("getenv", "environ")
+# `from .mod import a, b as c` (names possibly parenthesized over lines) and `import a.b as c`,
+# also after `;` and in one-line compound statements (`if TYPE_CHECKING: import x`).
+_IMPORT_RE = re.compile(
+    r"(?:^|[;:])[ \t]*(?:from[ \t]+(\.*)[ \t]*([\w.]*)[ \t]+import[ \t]+|import[ \t]+)"
+    r"(\((?:[^)#]|#[^\n]*\n)*\)|[^\n]*(?:\\\n[^\n]*)*)",
+    re.MULTILINE,
+)
+_COMMENT_RE = re.compile(r"#[^\n]*")
 
 
 def is_secret_name(name: str) -> bool:
@@ -373,6 +407,67 @@ def _target_name(target: cst.BaseExpression) -> Optional[str]:
     if isinstance(target, cst.Attribute):
         return target.attr.value
     return None
+
+
+def _secret_binding(text: str) -> Optional[str]:
+    """How a secret-named target or keyword is bound: `NAME = "..."`, `name="..."`,
+    `name: T = "..."` give "literal" (also when the text cannot tell), any other value
+    "expression" (an `or` fallback or an environment lookup may still hold a literal), and no
+    secret-named binding at all None."""
+    found: Optional[str] = None
+    for match in _SECRET_TARGET_RE.finditer(text):
+        if not is_secret_name(match.group(1)):
+            continue
+        if match.group(2) == "=":
+            position = match.end()
+            while True:  # `SECRET = other.name = "..."`: skip the other targets
+                chained = _CHAINED_TARGET_RE.match(text, position)
+                if chained is None:
+                    break
+                position = chained.end()
+            if _STRING_START_RE.match(text, position):
+                return "literal"
+            found = "expression"
+            continue
+        # `name: annotation = value`: a bare annotation or a slice has no `=` after it. An
+        # annotation that goes on past the line opens a bracket or continues the line.
+        end = text.find("\n", match.end())
+        rest = text[match.end() : end if end >= 0 else len(text)]
+        if any(c in rest for c in "([{\\"):
+            return "literal"
+        for equals in _ASSIGNMENT_IN_LINE_RE.finditer(rest):
+            if _STRING_START_RE.match(rest, equals.end()):
+                return "literal"
+            found = "expression"
+    return found
+
+
+def _import_targets(text: str, facts: ModuleFacts) -> Iterator[str]:
+    """What every import statement of the text binds (`pkg.mod.name`), at any indentation."""
+    package = facts.name if facts.is_package else facts.name.rpartition(".")[0]
+    for match in _IMPORT_RE.finditer(text):
+        relative, module, names = match.group(1), match.group(2), match.group(3)
+        if relative is None and module is None:  # `import a.b as c, d`
+            for part in _import_names(names):
+                dotted = part.split(" ")[0]
+                yield dotted
+                yield dotted.split(".")[0]  # `import a.b` binds `a`
+            continue
+        level = len(relative or "")
+        base = resolve_relative(package, level, module or None) if level else module
+        for name in _import_names(names):
+            name = name.split(" ")[0]
+            if name != "*":
+                yield f"{base}.{name}" if base else name
+
+
+def _import_names(names: str) -> Iterator[str]:
+    cleaned = _COMMENT_RE.sub("", names).replace("\\\n", " ").split(";")[0]
+    cleaned = cleaned.strip("()\n\t ")
+    for part in cleaned.split(","):
+        part = " ".join(part.split())
+        if part:
+            yield part
 
 
 class HardcodedSecret(Rule):
@@ -500,6 +595,27 @@ from openai import OpenAI
 client = OpenAI(api_key="sk-proj-4f8a9b2c7d1e")
 """,
     )
+
+    @classmethod
+    def could_fire(cls, text: str, facts: Optional[ModuleFacts], project: ProjectIndex) -> bool:
+        binding = _secret_binding(text)
+        if binding == "literal" or facts is None:
+            return True
+        # A JWT call: `jwt`/`jose` is in the text unless a name comes from the project.
+        if any(package in text for package in _JWT_PACKAGES):
+            return True
+        # A secret-named binding to `... or "literal"` or to `os.getenv("X", "literal")`.
+        from_env = binding is not None
+        if from_env and (_OR_STRING_RE.search(text) or any(word in text for word in _ENV_WORDS)):
+            return True
+        for target in _import_targets(text, facts):
+            resolved = project.resolve(target)
+            package = resolved.split(".")[0]
+            if package in _JWT_PACKAGES or (from_env and package == "os"):
+                return True
+            if project.find_module(resolved) is not None:
+                return True  # `module.encode(...)`: the module may have imported it
+        return False
 
     def begin_file(self) -> None:
         self._skip = is_test_path(self.context.source.display_path)
@@ -721,6 +837,10 @@ app = ShopApp()
 """,
         ),
     )
+
+    @classmethod
+    def could_fire(cls, text: str, facts: Optional[ModuleFacts], project: ProjectIndex) -> bool:
+        return _DEBUG_TRUE_RE.search(text) is not None
 
     def begin_file(self) -> None:
         self._skip = is_test_path(self.context.source.display_path)
