@@ -137,8 +137,8 @@ def test_fl502_screen_negatives(tmp_path: Path) -> None:
         # `regex=` after a comment, on its own line.
         {
             "v2.py": V2,
-            "main.py": "from fastapi import Query\n\ndef f(q: str = Query(\n    None,  # the query\n"
-            "    regex='^a',\n)):\n    ...\n",
+            "main.py": "from fastapi import Query\n\ndef f(q: str = Query(\n"
+            "    None,  # the query\n    regex='^a',\n)):\n    ...\n",
         },
     ],
 )
