@@ -118,8 +118,7 @@ def test_fl502_screen_negatives(tmp_path: Path) -> None:
         },
         # The model reached inside a function, through an attribute of a module.
         {
-            "models.py": V2 + "from pydantic import BaseModel\n\nclass M(BaseModel):\n"
-            "    x: int\n",
+            "models.py": V2 + "from pydantic import BaseModel\n\nclass M(BaseModel):\n    x: int\n",
             "main.py": "def f(row):\n    import models\n    return models.M.from_orm(row)\n",
         },
         # `validator` imported in a class body, and a spaced decorator.
