@@ -696,7 +696,10 @@ def test_fl503_screen_skips_files_without_httpx_and_keeps_nested_imports(tmp_pat
 
     assert not screen({}, "from fastapi import FastAPI\napp = FastAPI()\n")
     assert screen({}, "def f():\n    from httpx import AsyncClient as C\n    C(app=1)\n")
-    assert screen({}, "def f():\n    from tools import C\n    C(app=1)\n")
+    assert screen(
+        {"tools.py": "from httpx import AsyncClient as C\n"},
+        "def f():\n    from tools import C\n    C(app=1)\n",
+    )
     assert screen(
         {"tools.py": "from httpx import AsyncClient as C\n"}, "from tools import C\nC(app=1)\n"
     )

@@ -82,6 +82,10 @@ class ModuleFacts:
     # display or comprehension, and each call's callee qualified through every import of its
     # root name in the module (any scope). The FL304 screen resolves them across the project.
     default_builders: tuple[str, ...] = ()
+    # Every import binding of the module, in order, as (local name, qualified name): those
+    # inside functions and classes too, and later rebindings that `imports` (first wins) skips.
+    # Rule screens read it to know every name an import can bring into the file.
+    all_imports: list[tuple[str, str]] = field(default_factory=list)
 
 
 # How far above a file to look for the package it belongs to.
@@ -163,6 +167,38 @@ class _FactCollector:
         self._statements(tree.body, definitions=True)
         self._statements(tree.body, definitions=False)
         self.facts.uses_pydantic_v2 = any(map(_uses_pydantic_v2, tree.body))
+        self.facts.all_imports = self._all_imports(tree.body)
+
+    def _all_imports(self, body: list[ast.stmt]) -> list[tuple[str, str]]:
+        """Import bindings at any depth of statements (expressions are not entered)."""
+        found: list[tuple[str, str]] = []
+        pending = list(reversed(body))
+        while pending:
+            stmt = pending.pop()
+            if isinstance(stmt, ast.Import):
+                for alias in stmt.names:
+                    if alias.asname:
+                        found.append((alias.asname, alias.name))
+                    else:
+                        root = alias.name.split(".")[0]
+                        found.append((root, root))
+            elif isinstance(stmt, ast.ImportFrom):
+                module = stmt.module
+                base = resolve_relative(self.package, stmt.level, module) if stmt.level else module
+                for alias in stmt.names:
+                    if alias.name != "*":
+                        qualified = f"{base}.{alias.name}" if base else alias.name
+                        found.append((alias.asname or alias.name, qualified))
+            else:
+                nested: list[ast.stmt] = []
+                for block in ("body", "orelse", "finalbody"):
+                    value = getattr(stmt, block, None)
+                    if isinstance(value, list):
+                        nested.extend(value)
+                for clause in (*getattr(stmt, "handlers", ()), *getattr(stmt, "cases", ())):
+                    nested.extend(clause.body)
+                pending.extend(reversed(nested))
+        return found
 
     def _statements(self, body: list[ast.stmt], *, definitions: bool) -> None:
         for stmt in body:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional, Union
+from typing import TYPE_CHECKING, Optional, Union
 
 import libcst as cst
 
@@ -20,6 +20,9 @@ from fastlint.engine.rule import (
     replace,
 )
 
+if TYPE_CHECKING:
+    from fastlint.engine.project import ModuleFacts, ProjectIndex
+
 
 class OnEventDeprecated(Rule):
     code = "FL301"
@@ -29,6 +32,14 @@ class OnEventDeprecated(Rule):
     summary = "`on_event` startup/shutdown handlers are deprecated; use a lifespan context manager"
     tags = ("deprecated", "lifecycle")
     triggers = ("on_event", "add_event_handler")
+
+    @classmethod
+    def could_fire(cls, text: str, facts: Optional[ModuleFacts], project: ProjectIndex) -> bool:
+        """A call of `.on_event(...)` or `.add_event_handler(...)`: the facts count them."""
+        if not any(trigger in text for trigger in cls.triggers):
+            return False
+        return facts is None or facts.event_handlers > 0
+
     docs = """\
 ## What it does
 Finds startup and shutdown handlers registered with `@app.on_event(...)`,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Optional
 
@@ -55,6 +55,29 @@ def _import_state(rule: Rule, name: str, qualified: frozenset[str]) -> Optional[
     return None
 
 
+# --- screens (checked on the text and `ast` facts before LibCST parses a file) ----------------
+
+# What may separate the tokens of one call: whitespace, line continuations, comments.
+_GAP = r"(?:[ \t\f\r\n\\]|#[^\n]*\n)*"
+
+
+def _keyword_pattern(*names: str) -> re.Pattern[str]:
+    """A keyword argument as written: after `(` or `,`, then `name =` (not `==`)."""
+    return re.compile(rf"[(,]{_GAP}(?:{'|'.join(names)}){_GAP}=(?!=)")
+
+
+def _imports_reach(
+    facts: ModuleFacts, project: ProjectIndex, wanted: Callable[[str], bool]
+) -> bool:
+    """Whether an import of the file (at any depth) resolves to a wanted name, or to a project
+    module (whose attributes may re-export one)."""
+    for imported in {qualified for _, qualified in facts.all_imports}:
+        resolved = project.resolve(imported)
+        if wanted(resolved) or project.find_module(resolved) is not None:
+            return True
+    return False
+
+
 # --- FL501 validation-error-handler ----------------------------------------------------------
 
 VALIDATION_ERRORS = frozenset(
@@ -69,6 +92,11 @@ VALIDATION_ERRORS = frozenset(
 )
 REQUEST_VALIDATION_ERRORS = frozenset(
     {"fastapi.exceptions.RequestValidationError", "fastapi.RequestValidationError"}
+)
+
+
+_HANDLER_REGISTRATION = re.compile(
+    rf"\.{_GAP}(?:add_)?exception_handler\b|[(,]{_GAP}exception_handlers{_GAP}=(?!=)"
 )
 
 
@@ -91,6 +119,18 @@ class ValidationErrorHandler(Rule):
     fix = Applicability.UNSAFE
     # Every registration form names `exception_handler(s)`; the exception may be a re-export.
     triggers = ("exception_handler",)
+
+    @classmethod
+    def could_fire(cls, text: str, facts: Optional[ModuleFacts], project: ProjectIndex) -> bool:
+        """A registration (`.exception_handler`, `.add_exception_handler`,
+        `exception_handlers=`), and `ValidationError` named in the text or reached by an import
+        (an alias re-exported by a project module)."""
+        if not _HANDLER_REGISTRATION.search(text):
+            return False
+        if facts is None or "ValidationError" in text:
+            return True
+        return _imports_reach(facts, project, VALIDATION_ERRORS.__contains__)
+
     docs = """\
 ## What it does
 Finds exception handlers registered for pydantic's `ValidationError` on a FastAPI or Starlette
@@ -293,7 +333,7 @@ app = FastAPI(exception_handlers={CoreError: handler})
 
 # --- FL503 asyncclient-app-argument ----------------------------------------------------------
 
-_NESTED_IMPORT = re.compile(r"^[ \t]+(?:from|import)\b", re.M)
+_APP_KEYWORD = _keyword_pattern("app")
 ASYNC_CLIENTS = frozenset({"httpx.AsyncClient", "httpx._client.AsyncClient"})
 SYNC_CLIENTS = frozenset({"httpx.Client", "httpx._client.Client"})
 ASGI_TRANSPORTS = frozenset({"httpx.ASGITransport", "httpx._transports.asgi.ASGITransport"})
@@ -316,12 +356,12 @@ class AsyncClientAppArgument(Rule):
 
     @classmethod
     def could_fire(cls, text: str, facts: Optional[ModuleFacts], project: ProjectIndex) -> bool:
-        """`app` in the text, and httpx named there or reached by one of its imports."""
-        if "app" not in text:
+        """An `app=` keyword argument, and httpx named in the text or reached by an import."""
+        if not _APP_KEYWORD.search(text):
             return False
-        if facts is None or "httpx" in text or _NESTED_IMPORT.search(text):
-            return True  # imports inside functions and classes are not in the facts
-        return any(project.resolve(q).startswith("httpx.") for q in facts.imports.values())
+        if facts is None or "httpx" in text:
+            return True
+        return _imports_reach(facts, project, lambda name: name.split(".")[0] == "httpx")
 
     docs = """\
 ## What it does
@@ -580,6 +620,40 @@ MODEL_CONSTRUCTORS = frozenset(
 _VERSION_TEST = re.compile(r"pydantic|version|model_|(?<![A-Za-z0-9])v[12](?![0-9])", re.I)
 
 
+# FL502 screens, one per way the rule can report.
+_CONFIG_CLASS = re.compile(r"\bclass[ \t\\\r\n]+Config\b")
+# The method called: `(` follows, or `)` when the attribute is parenthesized.
+_V1_METHOD = re.compile(rf"\.{_GAP}(?:{'|'.join([*INSTANCE_METHODS, *CLASS_METHODS])}){_GAP}[()]")
+_V1_KEYWORD = _keyword_pattern("regex", *RENAMED_CONFIG_KEYS)
+# A decorator as written: `@` then a dotted name (group 1), or `@(` (any expression).
+_DECORATOR = re.compile(rf"@{_GAP}(?:([^\W\d]\w*(?:{_GAP}\.{_GAP}[^\W\d]\w*)*)|\()")
+_SPACES = re.compile(r"[ \t\f\r\n\\]+|#[^\n]*\n")
+V1_VALIDATORS = VALIDATORS | ROOT_VALIDATORS
+
+
+def _v1_validator_decorator(text: str, facts: ModuleFacts, project: ProjectIndex) -> bool:
+    """A decorator whose name has `validator` (as the rule requires) and that may resolve to
+    pydantic's `validator` or `root_validator` through an import of the file."""
+    if "validator" not in text:
+        return False
+    if facts.name.split(".")[0] == "pydantic":
+        return True  # pydantic's own modules define them
+    for match in _DECORATOR.finditer(text):
+        if match.group(1) is None:
+            return True  # `@(...)`: any name
+        written = _SPACES.sub("", match.group(1))
+        if "validator" not in written:
+            continue
+        root, _, rest = written.partition(".")
+        bindings = [qualified for local, qualified in facts.all_imports if local == root]
+        if root in facts.classes or root in facts.functions:
+            bindings.append(f"{facts.name}.{root}" if facts.name else root)
+        for bound in bindings:
+            if project.resolve(f"{bound}.{rest}" if rest else bound) in V1_VALIDATORS:
+                return True
+    return False
+
+
 class PydanticV1Api(Rule):
     code = "FL502"
     name = "pydantic-v1-api"
@@ -602,6 +676,61 @@ class PydanticV1Api(Rule):
         "validator",
         *RENAMED_CONFIG_KEYS,
     )
+
+    @classmethod
+    def could_fire(cls, text: str, facts: Optional[ModuleFacts], project: ProjectIndex) -> bool:
+        """The text of one of the reported forms, the models it needs within reach, and a
+        project on Pydantic 2 (asked last: the answer depends on every module)."""
+        if facts is None:
+            return "validator" in text or any(
+                pattern.search(text) for pattern in (_CONFIG_CLASS, _V1_KEYWORD, _V1_METHOD)
+            )
+        return cls._has_v1_form(text, facts, project) and project.uses_pydantic_v2
+
+    @classmethod
+    def _has_v1_form(cls, text: str, facts: ModuleFacts, project: ProjectIndex) -> bool:
+        if _V1_KEYWORD.search(text):
+            return True  # `regex=`, a renamed config key
+        if _V1_METHOD.search(text) and (
+            # `.dict()` and friends on a model (or an instance of one) defined here, imported,
+            # or reached through a module.
+            cls._defines_model(facts, project)
+            or _imports_reach(facts, project, cls._leads_to_model(project))
+        ):
+            return True
+        if _CONFIG_CLASS.search(text) and cls._defines_model(facts, project):
+            return True  # inside a model of this file
+        return _v1_validator_decorator(text, facts, project)
+
+    @staticmethod
+    def _defines_model(facts: ModuleFacts, project: ProjectIndex) -> bool:
+        prefix = f"{facts.name}." if facts.name else ""
+        return any(project.is_subclass(prefix + name, MODEL_ROOTS) for name in facts.classes)
+
+    @staticmethod
+    def _leads_to_model(project: ProjectIndex) -> Callable[[str], bool]:
+        def leads(name: str) -> bool:
+            """A model, a module-level instance of one, or a module that holds pydantic's."""
+            if project.is_subclass(name, MODEL_ROOTS):
+                return True
+            if any(root.startswith(f"{name}.") for root in MODEL_ROOTS):
+                return True
+            created = project.object_class(name)
+            if created is not None and project.is_subclass(created, MODEL_ROOTS):
+                return True
+            # A project class with a model nested in it (`Schemas.Create.parse_obj(...)`).
+            split = project.split_name(name)
+            if split is None:
+                return False
+            module, rest = split
+            return any(
+                nested.startswith(f"{rest}.")
+                and project.is_subclass(f"{module.name}.{nested}", MODEL_ROOTS)
+                for nested in module.classes
+            )
+
+        return leads
+
     docs = """\
 ## What it does
 Finds Pydantic v1 API in a project that runs on Pydantic 2:
