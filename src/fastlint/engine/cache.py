@@ -99,6 +99,8 @@ def configuration_key(configuration: Any) -> str:
     material = repr(
         (
             CACHE_FORMAT,
+            # A new fact changes what cached facts must hold: never unpickle an older shape.
+            tuple(f.name for f in dataclasses.fields(ModuleFacts)),
             __version__,
             libcst_version(),
             sys.version_info[:3],
