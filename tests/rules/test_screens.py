@@ -1,1 +1,711 @@
 """Screens (Rule.could_fire): False on unrelated files, True on tricky positives."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from fastlint.engine import checker
+from fastlint.engine.checker import applicable_rules
+from fastlint.engine.project import ProjectIndex, extract_facts
+from fastlint.engine.rule import Rule
+from fastlint.rules.blocking import BlockingCallInAsync, TransitiveBlockingCall
+from fastlint.rules.defaults import MutableDefault
+from fastlint.rules.dependencies import ContextManagerDependency, DependencyCleanupNotInFinally
+from fastlint.rules.deployment import ReloadInProduction
+from fastlint.rules.lifecycle import OnEventDeprecated
+from fastlint.rules.migrations import AsyncClientAppArgument, PydanticV1Api, ValidationErrorHandler
+from fastlint.rules.routes import MissingResponseModel, PathParameterMismatch, RouteShadowing
+from fastlint.rules.security import CorsWildcardWithCredentials, DebugEnabled, HardcodedSecret
+from tests.helpers import lint_tree, write_tree
+
+
+def _could_fire(tmp_path: Path, rule: type[Rule], files: dict[str, str], path: str) -> bool:
+    """The screen's answer for `path`, with the whole tree indexed as the runner does."""
+    write_tree(tmp_path, files)
+    index = ProjectIndex()
+    for relative in files:
+        index.add(extract_facts(str(tmp_path / relative), files[relative]))
+    return rule.could_fire(files[path], index.facts_for_path(str(tmp_path / path)), index)
+
+
+def _reports(tmp_path: Path, rule: type[Rule], path: str) -> bool:
+    return any(f.path.endswith(path) for f in lint_tree(tmp_path, [rule]))
+
+
+UNRELATED = """\
+import json
+
+def load(path):
+    with open(path) as handle:
+        data = json.load(handle)
+    return data.get("items", []), data.get("total")
+"""
+
+# --- FL201, FL202, FL203 ---------------------------------------------------------------------
+
+ROUTE_RULES = (MissingResponseModel, RouteShadowing, PathParameterMismatch)
+
+
+@pytest.mark.parametrize("rule", ROUTE_RULES)
+def test_fl201_fl202_fl203_unrelated_file_is_screened_out(tmp_path: Path, rule: type[Rule]) -> None:
+    assert not _could_fire(tmp_path, rule, {"util.py": UNRELATED}, "util.py")
+
+
+def test_fl201_fl203_other_decorators_are_screened_out(tmp_path: Path) -> None:
+    code = (
+        "import functools\n\n"
+        "@functools.lru_cache(maxsize=None)\n"
+        "def settings(name):\n"
+        "    return {'name': name}.get('{name}')\n"
+    )
+    for rule in (MissingResponseModel, PathParameterMismatch):
+        assert not _could_fire(tmp_path, rule, {"util.py": code}, "util.py")
+
+
+MULTI_LINE_DECORATOR = """\
+from fastapi import FastAPI
+
+apps = {"main": FastAPI()}
+
+@apps[
+    "main"
+].get("/items/{item_id}")
+def read(itemid: int):
+    return {"id": itemid}
+"""
+
+CONTINUED_DECORATOR = """\
+from fastapi import FastAPI
+
+app = FastAPI()
+
+@(app  # the app
+  .get)("/items/{item_id}")
+def read(itemid: int):
+    return {"id": itemid}
+"""
+
+ADD_API_ROUTE = """\
+from fastapi import APIRouter
+
+router = APIRouter()
+
+def read(itemid: int):
+    return {"id": itemid}
+
+registered = [router.add_api_route("/items/{item_id}", read)]
+"""
+
+
+@pytest.mark.parametrize("code", [MULTI_LINE_DECORATOR, CONTINUED_DECORATOR, ADD_API_ROUTE])
+@pytest.mark.parametrize("rule", [MissingResponseModel, PathParameterMismatch])
+def test_fl201_fl203_tricky_registrations_pass(tmp_path: Path, rule: type[Rule], code: str) -> None:
+    assert _could_fire(tmp_path, rule, {"api.py": code}, "api.py")
+
+
+def test_fl203_escaped_placeholder_passes(tmp_path: Path) -> None:
+    code = "@router.get('/items/\\x7bitem_id}')\ndef read(): ...\n"
+    assert _could_fire(tmp_path, PathParameterMismatch, {"api.py": code}, "api.py")
+    plain = "@router.get('/items')\ndef read(): ...\n"
+    assert not _could_fire(tmp_path, PathParameterMismatch, {"api.py": plain}, "api.py")
+
+
+SHADOWING = """\
+from fastapi import APIRouter
+
+router = APIRouter()
+
+@router.get("/books/{book_id}")
+def book(book_id: str): ...
+
+@router.get("/books/featured")
+def featured(): ...
+"""
+
+
+def test_fl202_routes_without_shadowing_are_screened_out(tmp_path: Path) -> None:
+    code = SHADOWING.replace("/books/featured", "/featured")
+    assert not _could_fire(tmp_path, RouteShadowing, {"api.py": code}, "api.py")
+
+
+def test_fl202_shadowing_through_an_include_elsewhere_passes(tmp_path: Path) -> None:
+    files = {
+        "app/__init__.py": "",
+        "app/a.py": (
+            "from fastapi import APIRouter\n\nrouter = APIRouter()\n\n"
+            "@router.get('/{name}')\ndef any_name(name: str): ...\n"
+        ),
+        "app/b.py": (
+            "from fastapi import APIRouter\n\nrouter = APIRouter()\n\n"
+            "@router.get('/health')\ndef health(): ...\n"
+        ),
+        "app/main.py": (
+            "from fastapi import FastAPI\nfrom app import a, b\n\napp = FastAPI()\n"
+            "app.include_router(a.router)\napp.include_router(b.router)\n"
+        ),
+    }
+    assert _could_fire(tmp_path, RouteShadowing, files, "app/b.py")
+    assert not _could_fire(tmp_path, RouteShadowing, files, "app/a.py")
+    assert _reports(tmp_path, RouteShadowing, "b.py")
+
+
+def test_fl202_changed_text_passes(tmp_path: Path) -> None:
+    """In a fix round the text no longer matches the indexed facts: no shortcut then."""
+    code = SHADOWING.replace("/books/featured", "/featured")
+    write_tree(tmp_path, {"api.py": code})
+    index = ProjectIndex([extract_facts(str(tmp_path / "api.py"), code)])
+    facts = index.facts_for_path(str(tmp_path / "api.py"))
+    assert RouteShadowing.could_fire(SHADOWING, facts, index)
+
+
+# --- FL302 -----------------------------------------------------------------------------------
+
+
+def test_fl302_unrelated_files_are_screened_out(tmp_path: Path) -> None:
+    plain_dependency = (
+        "from fastapi import Depends\n\n"
+        "def get_db():\n    yield 1\n\n"
+        "def route(db=Depends(get_db)): ...\n"
+    )
+    files = {"util.py": UNRELATED, "deps.py": plain_dependency}
+    assert not _could_fire(tmp_path, ContextManagerDependency, files, "util.py")
+    assert not _could_fire(tmp_path, ContextManagerDependency, files, "deps.py")
+
+
+def test_fl302_decorator_re_exported_by_the_project_passes(tmp_path: Path) -> None:
+    files = {
+        "app/__init__.py": "",
+        "app/compat.py": "from contextlib import asynccontextmanager as acm\n",
+        "app/db.py": (
+            "from fastapi import Depends\nfrom app.compat import acm\n\n"
+            "@acm\nasync def get_session():\n    yield 1\n\n"
+            "async def route(session=Depends(get_session)): ...\n"
+        ),
+    }
+    assert _could_fire(tmp_path, ContextManagerDependency, files, "app/db.py")
+    assert _reports(tmp_path, ContextManagerDependency, "db.py")
+
+
+def test_fl302_imported_target_and_aliased_depends_pass(tmp_path: Path) -> None:
+    files = {
+        "app/__init__.py": "",
+        "app/db.py": (
+            "from contextlib import contextmanager\n\n"
+            "@contextmanager\ndef get_session():\n    yield 1\n"
+        ),
+        "app/routes.py": (
+            "from fastapi import Depends\nfrom app import db\n\n"
+            "def route(session=Depends(\n    db.get_session,\n)): ...\n"
+        ),
+        "app/aliased.py": (
+            "from fastapi import Security as S\nfrom app.db import get_session\n\n"
+            "def route(session=S(get_session)): ...\n"
+        ),
+    }
+    assert _could_fire(tmp_path, ContextManagerDependency, files, "app/routes.py")
+    assert _could_fire(tmp_path, ContextManagerDependency, files, "app/aliased.py")
+    assert _reports(tmp_path, ContextManagerDependency, "routes.py")
+    assert _reports(tmp_path, ContextManagerDependency, "aliased.py")
+
+
+# --- FL303 -----------------------------------------------------------------------------------
+
+
+def test_fl303_unrelated_generators_are_screened_out(tmp_path: Path) -> None:
+    stream = (
+        "from fastapi import Depends\n\n"
+        "def numbers():\n    yield 1\n    print('done')\n\n"
+        "def user():\n    return 1\n\n"
+        "def route(u=Depends(user)):\n    return list(numbers())\n"
+    )
+    no_depends = "def numbers():\n    yield 1\n    print('done')\n"
+    assert not _could_fire(tmp_path, DependencyCleanupNotInFinally, {"s.py": stream}, "s.py")
+    assert not _could_fire(tmp_path, DependencyCleanupNotInFinally, {"n.py": no_depends}, "n.py")
+    assert not _could_fire(tmp_path, DependencyCleanupNotInFinally, {"u.py": UNRELATED}, "u.py")
+
+
+def test_fl303_dependency_used_by_another_module_passes(tmp_path: Path) -> None:
+    files = {
+        "app/__init__.py": "",
+        "app/db.py": "def get_db():\n    db = 1\n    yield db\n    print('close')\n",
+        "app/routes.py": (
+            "from typing import Annotated\nfrom fastapi import Depends\n"
+            "from app.db import get_db\n\n"
+            "Db = Annotated[int, Depends(get_db)]\n"
+        ),
+    }
+    assert _could_fire(tmp_path, DependencyCleanupNotInFinally, files, "app/db.py")
+    assert _reports(tmp_path, DependencyCleanupNotInFinally, "db.py")
+
+
+def test_fl303_nested_and_duplicate_functions_pass(tmp_path: Path) -> None:
+    nested = (
+        "from fastapi import Depends, FastAPI\n\n"
+        "def create_app():\n"
+        "    app = FastAPI()\n\n"
+        "    def get_db():\n        db = 1\n        yield db\n        print('close')\n\n"
+        "    @app.get('/')\n    def index(db=Depends(get_db)):\n        return db\n"
+        "    return app\n"
+    )
+    # Two `get_db` of the same qualname: only the second one's summary is kept.
+    duplicate = (
+        "import sys\nfrom fastapi import Depends\n\n"
+        "if sys.version_info >= (3, 9):\n"
+        "    def get_db():\n        db = 1\n        yield db\n        print('close')\n"
+        "else:\n    def get_db():\n        return 1\n\n"
+        "def route(db=Depends(get_db)): ...\n"
+    )
+    assert _could_fire(tmp_path, DependencyCleanupNotInFinally, {"n.py": nested}, "n.py")
+    assert _could_fire(tmp_path, DependencyCleanupNotInFinally, {"d.py": duplicate}, "d.py")
+    assert _reports(tmp_path, DependencyCleanupNotInFinally, "n.py")
+    assert _reports(tmp_path, DependencyCleanupNotInFinally, "d.py")
+
+
+def test_fl302_target_imported_inside_a_function_passes(tmp_path: Path) -> None:
+    files = {
+        "app/__init__.py": "",
+        "app/db.py": (
+            "from contextlib import contextmanager\n\n"
+            "@contextmanager\ndef get_session():\n    yield 1\n"
+        ),
+        "app/routes.py": (
+            "from fastapi import Depends\n\n"
+            "def make_route():\n"
+            "    from app.db import get_session as session_dependency\n\n"
+            "    def route(session=Depends(session_dependency)): ...\n\n"
+            "    return route\n"
+        ),
+        "app/other.py": (
+            "from fastapi import Depends\nfrom app.db import get_session\n\n"
+            "def user(): ...\n\n"
+            "def route(u=Depends(user)):\n"
+            "    with get_session() as session:\n        return session\n"
+        ),
+    }
+    assert _could_fire(tmp_path, ContextManagerDependency, files, "app/routes.py")
+    assert _reports(tmp_path, ContextManagerDependency, "routes.py")
+    assert not _could_fire(tmp_path, ContextManagerDependency, files, "app/other.py")
+
+
+UNRELATED_DEFAULTS = """\
+import os
+from fastapi import APIRouter, Depends
+
+router = APIRouter()
+
+
+@router.get("/items/{item_id}")
+async def read_item(item_id: int, limit: int = 10, user=Depends(current_user)) -> dict:
+    rows = []
+    settings = {"debug": False}
+    rows.append(item_id)
+    return {"rows": rows, "token_url": "/auth/token"}
+"""
+
+
+def could_fire(
+    rule: type[Rule], code: str, tmp_path: Path, others: dict[str, str] | None = None
+) -> bool:
+    files = {"app/__init__.py": "", "app/main.py": textwrap.dedent(code), **(others or {})}
+    project = ProjectIndex()
+    for relative, text in files.items():
+        path = tmp_path / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        project.add(extract_facts(str(path), text))
+    main = tmp_path / "app/main.py"
+    return rule.could_fire(files["app/main.py"], project.facts_for_path(str(main)), project)
+
+
+# --- FL304 ---------------------------------------------------------------------------------
+
+
+def test_fl304_screen_skips_body_lists_and_non_mutable_defaults(tmp_path: Path) -> None:
+    assert not could_fire(MutableDefault, UNRELATED_DEFAULTS, tmp_path)
+    plain_class = "class Cache:\n    items: list = []\n"  # no decorator, no base: no fields
+    assert not could_fire(MutableDefault, plain_class, tmp_path)
+
+
+def test_fl304_screen_sees_nested_and_aliased_defaults(tmp_path: Path) -> None:
+    nested = """\
+    class Outer:
+        def method(self):
+            if True:
+                def inner(x={}):
+                    return x
+    """
+    assert could_fire(MutableDefault, nested, tmp_path)
+    aliased = "from collections import deque as Queue\n\ndef f(q=Queue()):\n    return q\n"
+    assert could_fire(MutableDefault, aliased, tmp_path)
+    local_import = (
+        "def outer():\n"
+        "    from collections import defaultdict as dd\n"
+        "\n"
+        "    def f(x=dd(list)): ...\n"
+    )
+    assert could_fire(MutableDefault, local_import, tmp_path)
+    field = (
+        "from app.models import Base\n"
+        "\n"
+        "class M(Base):\n"
+        "    if True:\n"
+        "        tags: list = [\n"
+        "            1,\n"
+        "        ]\n"
+    )
+    assert could_fire(MutableDefault, field, tmp_path)
+    lambda_default = "handler = lambda event,\\\n    seen=set(): seen\n"
+    assert could_fire(MutableDefault, lambda_default, tmp_path)
+
+
+def test_fl304_screen_follows_project_reexports(tmp_path: Path) -> None:
+    reexport = {"app/util.py": "from collections import OrderedDict as Ordered\n"}
+    code = "from app.util import Ordered\n\ndef f(x=Ordered()):\n    return x\n"
+    assert could_fire(MutableDefault, code, tmp_path, reexport)
+    code = "from app import util\n\ndef f(x=util.Ordered()):\n    return x\n"
+    assert could_fire(MutableDefault, code, tmp_path, reexport)
+
+
+# --- FL401 ---------------------------------------------------------------------------------
+
+
+def test_fl401_screen(tmp_path: Path) -> None:
+    assert not could_fire(ReloadInProduction, UNRELATED_DEFAULTS, tmp_path)
+    assert not could_fire(
+        ReloadInProduction, "uvicorn.run(app, reload=settings.reload)\n", tmp_path
+    )
+    multi_line = (
+        "import uvicorn\nuvicorn.run(\n    app,\n    reload  # dev\n    =\n    (True),\n)\n"
+    )
+    assert could_fire(ReloadInProduction, multi_line, tmp_path)
+    # Deployment files (no facts) keep the substring triggers.
+    assert ReloadInProduction.could_fire("CMD uvicorn app:app --reload\n", None, ProjectIndex())
+
+
+# --- FL402 ---------------------------------------------------------------------------------
+
+
+def test_fl402_screen(tmp_path: Path) -> None:
+    assert not could_fire(CorsWildcardWithCredentials, UNRELATED_DEFAULTS, tmp_path)
+    assert not could_fire(
+        CorsWildcardWithCredentials, "app.add_middleware(Cors, allow_credentials=False)\n", tmp_path
+    )
+    constant = (
+        "CREDENTIALS = True\n"
+        "app.add_middleware(\n"
+        "    Cors,\n"
+        "    allow_credentials =\n"
+        "        CREDENTIALS,\n"
+        ")\n"
+    )
+    assert could_fire(CorsWildcardWithCredentials, constant, tmp_path)
+
+
+# --- FL403 ---------------------------------------------------------------------------------
+
+
+def test_fl403_screen_skips_files_without_secret_bindings(tmp_path: Path) -> None:
+    assert not could_fire(HardcodedSecret, UNRELATED_DEFAULTS, tmp_path)
+    computed = "from app.config import settings\n\napi_key = settings.api_key\n"
+    assert not could_fire(HardcodedSecret, computed, tmp_path, {"app/config.py": "settings = 1\n"})
+
+
+def test_fl403_screen_sees_literals_fallbacks_and_jwt(tmp_path: Path) -> None:
+    chained = "DEFAULT = SECRET_KEY = 'a3f9c2d17e5b'\n"
+    assert could_fire(HardcodedSecret, chained, tmp_path)
+    annotated = (
+        "class Settings(Base):\n"
+        "    apiKey: Annotated[\n"
+        "        str, Field()\n"
+        "    ] = 'sk-123456789'\n"
+    )
+    assert could_fire(HardcodedSecret, annotated, tmp_path)
+    fallback = "import os as system\n\nTOKEN = system.getenv('TOKEN') or (\n    'abc123!xyz'\n)\n"
+    assert could_fire(HardcodedSecret, fallback, tmp_path)
+    keyword = (
+        "client = Client(\n    api_key  # from the dashboard\n    = 'sk-proj-4f8a9b2c7d1e',\n)\n"
+    )
+    assert could_fire(HardcodedSecret, keyword, tmp_path)
+    # `encode` re-exported by a project module, called without `jwt` in the text.
+    security = {"app/security.py": "from jwt import encode as sign\n"}
+    call = "from app.security import sign\n\ndef issue(p):\n    return sign(p, 'k')\n"
+    assert could_fire(HardcodedSecret, call, tmp_path, security)
+    local_import = "def issue(p):\n    from app import security\n    return security.sign(p, 'k')\n"
+    assert could_fire(HardcodedSecret, local_import, tmp_path, security)
+
+
+# --- FL404 ---------------------------------------------------------------------------------
+
+
+def test_fl404_screen(tmp_path: Path) -> None:
+    assert not could_fire(DebugEnabled, UNRELATED_DEFAULTS, tmp_path)
+    assert not could_fire(DebugEnabled, "app = FastAPI(debug=settings.debug)\n", tmp_path)
+    multi_line = (
+        "from app.base import App\n\napp = App(\n    title='x',\n    debug=\\\n        True,\n)\n"
+    )
+    assert could_fire(DebugEnabled, multi_line, tmp_path)
+
+
+V2 = "from pydantic import ConfigDict\n"  # marks the project as on Pydantic 2
+
+
+def screen(tmp_path: Path, rule: type[Rule], files: dict[str, str]) -> bool:
+    """The screen's answer for `main.py` of a project."""
+    write_tree(tmp_path, files)
+    index = ProjectIndex()
+    for name, text in files.items():
+        index.add(extract_facts(str(tmp_path / name), text))
+    main = files["main.py"]
+    facts = index.facts_for_path(str(tmp_path / "main.py"))
+    return rule.could_fire(main, facts, index)
+
+
+def reports(tmp_path: Path, rule: type[Rule], monkeypatch: pytest.MonkeyPatch) -> bool:
+    """Whether the rule, with every screen off, reports in `main.py`."""
+    monkeypatch.setattr(checker, "SCREENS_OFF", True)
+    found = lint_tree(tmp_path, [rule])
+    monkeypatch.setattr(checker, "SCREENS_OFF", False)
+    return any(f.code == rule.code and Path(f.path).name == "main.py" for f in found)
+
+
+def fires(
+    tmp_path: Path, rule: type[Rule], files: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> bool:
+    """The screen lets `main.py` through; checked against the rule, which must report there."""
+    passed = screen(tmp_path, rule, files)
+    assert reports(tmp_path, rule, monkeypatch), "the case should be a positive"
+    return passed
+
+
+# --- FL301 ----------------------------------------------------------------------------------
+
+
+def test_fl301_screen(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    mention = 'HELP = "use lifespan, not on_event or add_event_handler"\n'
+    assert not screen(tmp_path / "a", OnEventDeprecated, {"main.py": mention})
+    spaced = (
+        "from fastapi import FastAPI\napp = FastAPI()\n"
+        "@app . on_event(\n    'startup'\n)\nasync def start(): ...\n"
+    )
+    assert fires(tmp_path / "b", OnEventDeprecated, {"main.py": spaced}, monkeypatch)
+
+
+# --- FL501 ----------------------------------------------------------------------------------
+
+
+def test_fl501_screen(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    unrelated = (
+        "from fastapi import FastAPI, HTTPException\napp = FastAPI()\n"
+        "@app.exception_handler(HTTPException)\nasync def h(request, exc): ...\n"
+    )
+    assert not screen(tmp_path / "a", ValidationErrorHandler, {"main.py": unrelated})
+    no_handler = "from pydantic import ValidationError\ntry: pass\nexcept ValidationError: pass\n"
+    assert not screen(tmp_path / "b", ValidationErrorHandler, {"main.py": no_handler})
+    # The exception under another name, re-exported by a project module, reached as an attribute.
+    errors = {"pkg/__init__.py": "", "pkg/errors.py": "from pydantic import ValidationError as E\n"}
+    through_module = (
+        "from fastapi import FastAPI\nfrom pkg import errors\n\nasync def h(request, exc): ...\n\n"
+        "app = FastAPI(\n    title='x',  # comment\n    exception_handlers={errors.E: h},\n)\n"
+    )
+    files = {**errors, "main.py": through_module}
+    assert fires(tmp_path / "c", ValidationErrorHandler, files, monkeypatch)
+    nested = (
+        "from fastapi import FastAPI\napp = FastAPI()\n\ndef setup():\n"
+        "    from pkg.errors import E\n    app.add_exception_handler(E, print)\n"
+    )
+    files = {**errors, "main.py": nested}
+    assert fires(tmp_path / "d", ValidationErrorHandler, files, monkeypatch)
+
+
+# --- FL502 ----------------------------------------------------------------------------------
+
+
+def test_fl502_screen_negatives(tmp_path: Path) -> None:
+    response = "import requests\n\ndef get():\n    return requests.get('u').json()\n"
+    assert not screen(tmp_path / "a", PydanticV1Api, {"v2.py": V2, "main.py": response})
+    v2_validator = (
+        "from pydantic import BaseModel, field_validator\n\nclass M(BaseModel):\n    x: int\n\n"
+        "    @field_validator('x')\n    @classmethod\n    def check(cls, v):\n        return v\n"
+    )
+    assert not screen(tmp_path / "b", PydanticV1Api, {"v2.py": V2, "main.py": v2_validator})
+    # A project on Pydantic 1: v1 API is right there.
+    v1 = "from pydantic import BaseModel\n\nclass M(BaseModel):\n    class Config:\n        x = 1\n"
+    assert not screen(tmp_path / "c", PydanticV1Api, {"main.py": v1})
+
+
+@pytest.mark.parametrize(
+    "files",
+    [
+        # A model under another name, re-exported by a package.
+        {
+            "pkg/__init__.py": "from pkg.models import Item as Thing\n",
+            "pkg/models.py": V2 + "from pydantic import BaseModel\n\nclass Item(BaseModel):\n"
+            "    x: int\n",
+            "main.py": "from pkg import Thing as T\n\ndef f(t: T):\n    return t.json()\n",
+        },
+        # A module-level instance of a model, imported.
+        {
+            "config.py": V2 + "from pydantic import BaseModel\n\nclass Settings(BaseModel):\n"
+            "    x: int = 1\n\nsettings = Settings()\n",
+            "main.py": "from config import settings\n\nprint(settings . dict (\n))\n",
+        },
+        # The model reached inside a function, through an attribute of a module.
+        {
+            "models.py": V2 + "from pydantic import BaseModel\n\nclass M(BaseModel):\n    x: int\n",
+            "main.py": "def f(row):\n    import models\n    return models.M.from_orm(row)\n",
+        },
+        # `validator` imported in a class body, and a spaced decorator.
+        {
+            "v2.py": V2,
+            "main.py": "import pydantic\n\nclass M(pydantic.BaseModel):\n    x: int\n\n"
+            "    @pydantic . validator('x')\n    def check(cls, v):\n        return v\n",
+        },
+        {
+            "v2.py": V2,
+            "main.py": "from pydantic import BaseModel\n\nclass M(BaseModel):\n"
+            "    from pydantic import root_validator as my_validator\n    x: int\n\n"
+            "    @my_validator\n    def check(cls, values):\n        return values\n",
+        },
+        # `regex=` after a comment, on its own line.
+        {
+            "v2.py": V2,
+            "main.py": "from fastapi import Query\n\ndef f(q: str = Query(\n"
+            "    None,  # the query\n    regex='^a',\n)):\n    ...\n",
+        },
+    ],
+)
+def test_fl502_screen_positives(
+    tmp_path: Path, files: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert fires(tmp_path, PydanticV1Api, files, monkeypatch)
+
+
+# --- FL503 ----------------------------------------------------------------------------------
+
+
+def test_fl503_screen(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    app_file = "from fastapi import FastAPI\nimport httpx\napp = FastAPI()\n"
+    assert not screen(tmp_path / "a", AsyncClientAppArgument, {"main.py": app_file})
+    star = "import httpx\n\ndef make(**kwargs):\n    return httpx.AsyncClient(**kwargs)\n"
+    assert not screen(tmp_path / "b", AsyncClientAppArgument, {"main.py": star})
+    multiline = (
+        "from httpx import AsyncClient as Client\n\ndef make(application):\n"
+        "    return Client(\n        base_url='http://t',  # comment\n        app =\\\n"
+        "            application,\n    )\n"
+    )
+    assert fires(tmp_path / "c", AsyncClientAppArgument, {"main.py": multiline}, monkeypatch)
+    through_module = {
+        "pkg/__init__.py": "",
+        "pkg/compat.py": "from httpx import AsyncClient as AC\n",
+        "main.py": "from pkg import compat\n\ndef make(a):\n    return compat.AC(app=a)\n",
+    }
+    assert fires(tmp_path / "d", AsyncClientAppArgument, through_module, monkeypatch)
+
+
+def _index(tmp_path: Path, files: dict[str, str]) -> ProjectIndex:
+    index = ProjectIndex()
+    for name, text in files.items():
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+        index.add(extract_facts(str(path), text, name=name[:-3].replace("/", ".")))
+    return index
+
+
+def _fires(rule: type, tmp_path: Path, files: dict[str, str], name: str) -> bool:
+    index = _index(tmp_path, files)
+    facts = index.facts_for_path(str(tmp_path / name))
+    return bool(rule.could_fire(files[name], facts, index))
+
+
+UNRELATED_BLOCKING = """\
+import asyncio
+import os.path
+
+async def handler(items):
+    await asyncio.sleep(1)
+    return {"system": os.path.join("a", "b"), "items": items.get("x")}
+"""
+
+
+def test_fl101_screen_drops_unrelated_file(tmp_path: Path) -> None:
+    assert not _fires(BlockingCallInAsync, tmp_path, {"m.py": UNRELATED_BLOCKING}, "m.py")
+    no_coroutine = "import time\n\ndef f():\n    time.sleep(1)\n"
+    assert not _fires(BlockingCallInAsync, tmp_path, {"s.py": no_coroutine}, "s.py")
+
+
+def test_fl101_screen_keeps_aliases_and_multiline_calls(tmp_path: Path) -> None:
+    cases = {
+        "a.py": "from time import sleep as nap\n\nasync def f():\n    nap(1)\n",
+        "b.py": "import time as t\n\nasync def f():\n    (t\n     .sleep(1))\n",
+        "c.py": "async def f():\n    with open (\n        'x'\n    ) as h:\n        pass\n",
+        "d.py": "async def f(c):\n    import requests\n    requests.get(c)\n",
+        "e.py": (
+            "async def f():\n    from time import (\n        sleep as nap,\n    )\n    nap(1)\n"
+        ),
+    }
+    for name in cases:
+        assert _fires(BlockingCallInAsync, tmp_path, cases, name), name
+
+
+def test_fl101_screen_follows_project_objects_and_reexports(tmp_path: Path) -> None:
+    files = {
+        "app/__init__.py": "",
+        "app/clients.py": (
+            "import redis\nimport requests\ncache = redis.Redis()\nhttp = requests.Session()\n"
+        ),
+        "app/compat.py": "from time import sleep as pause\n",
+        "app/base.py": "import httpx\nclass Api(httpx.Client):\n    pass\n",
+        "r1.py": "from app.clients import cache\n\nasync def f():\n    cache.hgetall('k')\n",
+        "r2.py": "from app import clients\n\nasync def f():\n    clients.http.post('u')\n",
+        "r3.py": "from app.compat import pause\n\nasync def f():\n    pause(1)\n",
+        "r4.py": (
+            "from app.base import Api\n\nclass Mine(Api):\n"
+            "    async def f(self):\n        self.get('u')\n"
+        ),
+    }
+    for name in ("r1.py", "r2.py", "r3.py", "r4.py"):
+        assert _fires(BlockingCallInAsync, tmp_path, files, name), name
+
+
+def test_fl101_screen_off_when_blocking_calls_are_configured(tmp_path: Path) -> None:
+    index = _index(tmp_path, {"m.py": UNRELATED_BLOCKING})
+    path = str(tmp_path / "m.py")
+    options = {"extend-blocking-calls": ("mylib.slow",)}
+    assert BlockingCallInAsync not in applicable_rules(
+        [BlockingCallInAsync], UNRELATED_BLOCKING, "python", index, path
+    )
+    assert BlockingCallInAsync in applicable_rules(
+        [BlockingCallInAsync], UNRELATED_BLOCKING, "python", index, path, options
+    )
+
+
+def test_fl102_screen(tmp_path: Path) -> None:
+    files = {
+        "app/__init__.py": "from app.services import build_report as report_builder\n",
+        "app/services.py": """\
+import subprocess
+
+def fetch_profile(user_id):
+    return subprocess.run(["x", user_id])
+
+def build_report(user_id):
+    return fetch_profile(user_id)
+
+class Deployer:
+    def __init__(self):
+        subprocess.run(["make"])
+""",
+        "unrelated.py": UNRELATED_BLOCKING,
+        "alias.py": "from app import report_builder as r\n\nasync def f():\n    r(1)\n",
+        "cls.py": "from app.services import Deployer as D\n\nasync def f():\n    D()\n",
+        "direct.py": (
+            "from app.services import build_report\n\nasync def f():\n    build_report(1)\n"
+        ),
+    }
+    assert not _fires(TransitiveBlockingCall, tmp_path, files, "unrelated.py")
+    for name in ("alias.py", "cls.py", "direct.py"):
+        assert _fires(TransitiveBlockingCall, tmp_path, files, name), name

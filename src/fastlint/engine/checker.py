@@ -102,15 +102,29 @@ def applicable_rules(
     kind: str,
     project: ProjectIndex,
     path: str,
+    options: Optional[dict[str, Any]] = None,
 ) -> list[type[Rule]]:
-    """Rules that could fire on this file, by their screens: no LibCST work for the others."""
+    """Rules that could fire on this file, by their screens: no LibCST work for the others.
+
+    A rule whose screen depends on an option that is set (`screen_options`) is screened by its
+    `triggers` only.
+    """
     candidates = [rule for rule in rules if kind in rule.file_kinds]
     if not candidates or SCREENS_OFF:
         return candidates
     facts = project.facts_for_path(path) if kind == "python" else None
     if facts is not None and facts.ast_failed:
         facts = None
-    return [rule for rule in candidates if rule.could_fire(text, facts, project)]
+    configured = {key for key, value in (options or {}).items() if value}
+    return [
+        rule
+        for rule in candidates
+        if (
+            rule.triggered(text)
+            if configured.intersection(rule.screen_options)
+            else rule.could_fire(text, facts, project)
+        )
+    ]
 
 
 _SCOPE_TYPES = (cst.FunctionDef, cst.ClassDef, cst.Lambda)
@@ -301,7 +315,7 @@ def check_source(
     """
     if skips_file(source.text):
         return []
-    active = applicable_rules(rules, source.text, kind, project, source.path)
+    active = applicable_rules(rules, source.text, kind, project, source.path, options)
     if not active and not must_parse:
         return []
     module: Optional[cst.Module] = None

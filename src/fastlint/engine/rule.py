@@ -107,6 +107,9 @@ class Rule:
     file_kinds: ClassVar[frozenset[str]] = frozenset({"python"})
     # A file is parsed for this rule only if its text contains one of these (empty: always).
     triggers: ClassVar[tuple[str, ...]] = ()
+    # Options the screen (`could_fire`) cannot see but depends on: when one of them is set, the
+    # engine screens the file by `triggers` alone.
+    screen_options: ClassVar[tuple[str, ...]] = ()
     valid: ClassVar[Sequence[Union[str, Example]]] = ()
     invalid: ClassVar[Sequence[Union[str, Example]]] = ()
 
@@ -121,6 +124,11 @@ class Rule:
         the text; rules that can say more from the file's `ast` facts (None when Python's own
         parser could not read the file) override it.
         """
+        return cls.triggered(text)
+
+    @classmethod
+    def triggered(cls, text: str) -> bool:
+        """Whether the text contains one of `triggers` (or the rule has none)."""
         return not cls.triggers or any(trigger in text for trigger in cls.triggers)
 
     @property

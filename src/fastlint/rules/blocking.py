@@ -8,6 +8,7 @@ names block; the project's call graph (engine/callgraph.py) follows sync helpers
 
 from __future__ import annotations
 
+import re
 import weakref
 from collections.abc import Iterable, Iterator
 from typing import Optional
@@ -22,7 +23,8 @@ from fastlint.engine.callgraph import (
     ProjectFunction,
 )
 from fastlint.engine.findings import Applicability, Severity
-from fastlint.engine.project import ProjectIndex
+from fastlint.engine.imports import module_package, resolve_relative
+from fastlint.engine.project import ModuleFacts, ProjectIndex
 from fastlint.engine.rule import Example, PendingFix, Rule, replace
 
 # --- the catalogue -------------------------------------------------------------------------
@@ -233,6 +235,322 @@ def blocking_graph(project: ProjectIndex, configured: Iterable[str]) -> CallGrap
     return graph
 
 
+# --- screens: which files could have a finding, before LibCST parses them -------------------
+#
+# FL101: every blocking name a call can go by comes from an import of this file (at module
+# level: the facts; nested: the text), or is the builtin `open`/`input`. An import can lead to
+# a blocking call when it names a catalogue entry, a module or class under which the catalogue
+# has entries (then the call's last name, a method or function, is written in the file), or a
+# project object, class or module with such things under it (module-level clients, subclasses
+# of blocking classes, re-exports). FL102: the callee's last name is written in the file (in
+# the import line, for an alias), or is a project re-export's alias of a blocking function.
+
+_ASYNC_DEF = re.compile(r"\basync[\s\\]+def\b")
+_WORD = re.compile(r"\w+")
+# Imports that the facts do not hold: indented (in functions, classes), after `:` or `;`.
+_NESTED_IMPORT = re.compile(r"(?:^[ \t]+|[;:][ \t]*)(?:from|import)\b([^\n]*)", re.M)
+# The builtins are called by their bare names (`open(...)`, `(open)(...)`).
+_BUILTIN_CALL = re.compile(r"(?<![\w.])(?:open|input)\b[\s\\]*[()]")
+
+# Any name under these may block (a redis client's commands): nothing narrower to look for.
+_ANY = None
+Leaves = Optional[frozenset[str]]
+
+
+def _catalogue_leaves() -> dict[str, frozenset[str]]:
+    """For every dotted prefix of a catalogue name, the last names of the entries under it."""
+    found: dict[str, set[str]] = {}
+    for name in BLOCKING_CALLS:
+        parts = name.split(".")
+        for end in range(1, len(parts)):
+            found.setdefault(".".join(parts[:end]), set()).add(parts[-1])
+    return {prefix: frozenset(leaves) for prefix, leaves in found.items()}
+
+
+_PREFIX_LEAVES = _catalogue_leaves()
+_REDIS_PREFIXES = frozenset(
+    ".".join(client.split(".")[:end])
+    for client in _REDIS_CLIENTS
+    for end in range(1, client.count(".") + 2)
+)
+
+
+def _blocking_leaves(name: str) -> tuple[bool, Leaves]:
+    """Whether calls through `name` may block, and the last names they would be written with.
+
+    (True, None): any call through it may block (a catalogue function, a redis client).
+    """
+    if name in BLOCKING_CALLS or name in _REDIS_PREFIXES:
+        return True, _ANY
+    if any(name.startswith(client + ".") for client in _REDIS_CLIENTS):
+        return True, _ANY
+    leaves = _PREFIX_LEAVES.get(name)
+    return (True, leaves) if leaves is not None else (False, _ANY)
+
+
+def _merge(known: dict[str, Leaves], name: str, leaves: Leaves) -> None:
+    if name in known:
+        current = known[name]
+        known[name] = None if current is None or leaves is None else current | leaves
+    else:
+        known[name] = leaves
+
+
+class _BlockingScreens:
+    """What the screens need from the whole project, computed once per index."""
+
+    def __init__(self, project: ProjectIndex) -> None:
+        self.project = project
+        # Project names (and every dotted prefix of them) under which a blocking call may be
+        # reached, with the last names such calls are written with.
+        self.fl101: dict[str, Leaves] = self._fl101_names()
+        # Words one of which a file must contain for FL102 to report there.
+        self.fl102: frozenset[str] = self._fl102_words()
+
+    def _class_leaves(self, qualified: str) -> tuple[bool, Leaves]:
+        """A class and its ancestors (through project classes): the catalogue under them."""
+        relevant = False
+        merged: dict[str, Leaves] = {}
+        seen: set[str] = set()
+        pending = [self.project.resolve(qualified)]
+        while pending:
+            current = pending.pop()
+            if current in seen:
+                continue
+            seen.add(current)
+            found, leaves = _blocking_leaves(current)
+            if found:
+                relevant = True
+                _merge(merged, "", leaves)
+            pending.extend(self.project.class_bases(current) or [])
+        return relevant, merged.get("")
+
+    def _fl101_names(self) -> dict[str, Leaves]:
+        project = self.project
+        modules = project.all_modules()
+        direct: dict[str, Leaves] = {}
+        for module in modules:
+            prefix = f"{module.name}." if module.name else ""
+            for name in (*module.assignments, *module.annotations):
+                cls = project.object_class(prefix + name)
+                if cls is not None:
+                    found, leaves = self._class_leaves(cls)
+                    if found:
+                        _merge(direct, prefix + name, leaves)
+            for name in module.classes:
+                found, leaves = self._class_leaves(prefix + name)
+                if found:
+                    _merge(direct, prefix + name, leaves)
+        # Re-exports of catalogue names and of the project names above. `resolve` goes to the
+        # definition, so one pass sees every chain; these only matter as prefixes
+        # (`import pkg`, then `pkg.compat.nap()`).
+        exported: dict[str, Leaves] = {}
+        for module in modules:
+            prefix = f"{module.name}." if module.name else ""
+            for alias, target in module.imports.items():
+                for name in (target, project.resolve(target)):
+                    found, leaves = _blocking_leaves(name)
+                    if not found and name in direct:
+                        found, leaves = True, direct[name]
+                    if found:
+                        _merge(exported, prefix + alias, leaves)
+        for name, leaves in exported.items():
+            _merge(direct, name, leaves)
+        with_prefixes: dict[str, Leaves] = {}
+        for name, leaves in direct.items():
+            parts = name.split(".")
+            for end in range(1, len(parts) + 1):
+                _merge(with_prefixes, ".".join(parts[:end]), leaves)
+        return with_prefixes
+
+    def _fl102_words(self) -> frozenset[str]:
+        project = self.project
+        graph = blocking_graph(project, ())
+        blocking: set[str] = set()
+        words: set[str] = set()
+        modules = project.all_modules()
+        for module in modules:
+            prefix = f"{module.name}." if module.name else ""
+            for qualname, summary in module.callables.items():
+                if summary.is_async:
+                    continue
+                # `runs`: also generators, whose body runs when the coroutine iterates them.
+                if graph.chain(prefix + qualname, runs=True) is not None:
+                    blocking.add(f"{module.name}.{qualname}")  # as ProjectFunction names it
+                    words.add(qualname.rpartition(".")[2])
+        for module in modules:
+            prefix = f"{module.name}." if module.name else ""
+            # Classes called to build an object: their (inherited) `__init__` runs.
+            for name in module.classes:
+                function = graph.function(prefix + name)
+                if function is not None and function.qualified in blocking:
+                    words.add(name.rpartition(".")[2])
+            # Re-exports under another name: `from pkg import helper` for `fetch as helper`.
+            for alias, target in module.imports.items():
+                function = graph.function(target)
+                if function is not None and function.qualified in blocking:
+                    words.add(alias)
+        return frozenset(words)
+
+
+def _screens(project: ProjectIndex) -> _BlockingScreens:
+    project.depends_on_everything()
+    screens = getattr(project, "_blocking_screens", None)
+    if screens is None:
+        screens = _BlockingScreens(project)
+        project._blocking_screens = screens  # type: ignore[attr-defined]
+    assert isinstance(screens, _BlockingScreens)
+    return screens
+
+
+def _is_catalogue_class(prefix: str) -> bool:
+    """`requests.Session`, `pathlib.Path`, `socket.socket`: methods called on its objects."""
+    return prefix.rpartition(".")[2][:1].isupper() or prefix == "socket.socket"
+
+
+def _module_members() -> dict[str, dict[str, Leaves]]:
+    """For a catalogue module, its members written after it (`time.sleep`, `requests.Session`)
+    and the last names of the calls under each member (None: the member is called itself)."""
+    found: dict[str, dict[str, Leaves]] = {}
+    for prefix, _ in _PREFIX_LEAVES.items():
+        if _is_catalogue_class(prefix):
+            continue
+        members: dict[str, Leaves] = {}
+        for name in BLOCKING_CALLS:
+            if not name.startswith(prefix + "."):
+                continue
+            rest = name[len(prefix) + 1 :].split(".")
+            _merge(members, rest[0], None if len(rest) == 1 else frozenset({rest[-1]}))
+        found[prefix] = members
+    return found
+
+
+_MODULE_MEMBERS = _module_members()
+# Attribute names and `name.attribute` pairs as written, comments between them allowed.
+_GAP = r"\s*(?:#[^\n]*\n\s*)*"  # one way to match: no exponential backtracking
+_DOTTED = re.compile(rf"\.{_GAP}(\w+)")
+_PAIR = re.compile(rf"\b(?=(\w+){_GAP}\.{_GAP}(\w+))")
+
+
+class _FileWords:
+    """The names a file writes, found once and only when a screen asks."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._dotted: Optional[frozenset[str]] = None
+        self._pairs: Optional[frozenset[tuple[str, str]]] = None
+
+    @property
+    def dotted(self) -> frozenset[str]:
+        if self._dotted is None:
+            self._dotted = frozenset(_DOTTED.findall(self.text))
+        return self._dotted
+
+    @property
+    def pairs(self) -> frozenset[tuple[str, str]]:
+        if self._pairs is None:
+            self._pairs = frozenset(_PAIR.findall(self.text))
+        return self._pairs
+
+    def has_attribute(self, leaves: Leaves) -> bool:
+        return leaves is None or not leaves.isdisjoint(self.dotted)
+
+
+def _import_may_block(
+    local: Optional[str], qualified: str, words: _FileWords, screens: _BlockingScreens
+) -> bool:
+    """Whether calls through a name imported as `local` may block here.
+
+    `local` None: an import the text does not show whole; "" as the name: not even its module.
+    """
+    if not qualified:
+        return True
+    for name in (qualified, screens.project.resolve(qualified)):
+        found, leaves = _blocking_leaves(name)
+        if local is None and (found or name in screens.fl101):
+            return True  # `from time import (\n sleep as nap)`: `nap` may be anything
+        if found:
+            members = _MODULE_MEMBERS.get(name) if leaves is not None else None
+            if members is None:
+                # A function (`from time import sleep`) or a class (`from pathlib import Path`).
+                if words.has_attribute(leaves):
+                    return True
+                continue
+            # A module: its functions and classes are written after its local name.
+            for member, member_leaves in members.items():
+                if (local, member) in words.pairs and words.has_attribute(member_leaves):
+                    return True
+        elif name in screens.fl101 and words.has_attribute(screens.fl101[name]):
+            return True
+    return False
+
+
+_FROM_IMPORT = re.compile(r"from[ \t]+(\.*)([\w.]*)[ \t]+import[ \t]+(.*)")
+_PLAIN_IMPORT = re.compile(r"import[ \t]+(.*)")
+_IMPORTED_NAME = re.compile(r"^([\w.]+)(?:[ \t]+as[ \t]+(\w+))?$")
+
+
+def _nested_imports(text: str, facts: ModuleFacts) -> Iterator[tuple[Optional[str], str]]:
+    """(local name, qualified name) of the imports the facts do not hold, read from the text.
+
+    An import the text does not show whole (on several lines) gives its module as the
+    qualified name with no local name.
+    """
+    package = module_package(facts.name, facts.is_package)
+    for match in _NESTED_IMPORT.finditer(text):
+        line = match.group(0).lstrip(" \t;:").split("#")[0].rstrip()
+        if line.endswith("\\"):
+            yield None, ""  # continued on the next line
+            continue
+        from_import = _FROM_IMPORT.match(line)
+        if from_import is not None:
+            dots, module, names = from_import.groups()
+            base = resolve_relative(package, len(dots), module or None) if dots else module
+            names = names.strip()
+            if names.startswith("(") and names.endswith(")"):
+                names = names[1:-1]
+            parts = [part.strip() for part in names.split(",") if part.strip()]
+            parsed = [_IMPORTED_NAME.match(part) for part in parts]
+            if not parts or "(" in names or not all(parsed):
+                yield None, base
+                continue
+            for found in parsed:
+                assert found is not None
+                imported, alias = found.groups()
+                yield alias or imported, f"{base}.{imported}" if base else imported
+            continue
+        plain = _PLAIN_IMPORT.match(line)
+        if plain is None:
+            continue  # `from` or `import` in some other sense (a docstring's prose)
+        for part in plain.group(1).split(","):
+            found = _IMPORTED_NAME.match(part.strip())
+            if found is None:
+                yield None, part.strip().split(" ")[0].rstrip("\\")
+                continue
+            imported, alias = found.groups()
+            yield (alias, imported) if alias else (imported.split(".")[0], imported.split(".")[0])
+
+
+def _may_block_in_async(text: str, facts: Optional[ModuleFacts], project: ProjectIndex) -> bool:
+    if not _ASYNC_DEF.search(text):
+        return False
+    if facts is None or "import *" in text or _BUILTIN_CALL.search(text):
+        return True
+    screens = _screens(project)
+    words = _FileWords(text)
+    imports = (*facts.imports.items(), *_nested_imports(text, facts))
+    return any(_import_may_block(local, name, words, screens) for local, name in imports)
+
+
+def _calls_blocking_helper(text: str, facts: Optional[ModuleFacts], project: ProjectIndex) -> bool:
+    if not _ASYNC_DEF.search(text):
+        return False
+    if facts is None:
+        return True
+    words = _screens(project).fl102
+    return bool(words) and not words.isdisjoint(_WORD.findall(text))
+
+
 # --- naming a call in the CST --------------------------------------------------------------
 
 
@@ -241,6 +559,8 @@ class _CallNaming(Rule):
 
     # Parsed only when the file has a coroutine; without one neither rule can report.
     triggers = ("async",)
+    # The screens know the catalogue, not the configured names.
+    screen_options = ("extend-blocking-calls",)
 
     def begin_file(self) -> None:
         # `with Client() as c`: the class of `c` by (function, name), which bindings lack.
@@ -510,6 +830,11 @@ async def handler():
         ),
     )
 
+    @classmethod
+    def could_fire(cls, text: str, facts: Optional[ModuleFacts], project: ProjectIndex) -> bool:
+        """A coroutine, and an import (or builtin) through which a blocking call is reached."""
+        return _may_block_in_async(text, facts, project)
+
     def visit_Call(self, node: cst.Call) -> None:
         if not self.context.in_coroutine():
             return
@@ -699,6 +1024,11 @@ class Deployer:
         self._run(["make", "deploy"])
 """,
     )
+
+    @classmethod
+    def could_fire(cls, text: str, facts: Optional[ModuleFacts], project: ProjectIndex) -> bool:
+        """A coroutine, and the name of a project function that blocks, directly or further down."""
+        return _calls_blocking_helper(text, facts, project)
 
     def visit_Call(self, node: cst.Call) -> None:
         if not self.context.in_coroutine() or isinstance(self.context.parent, cst.Await):
