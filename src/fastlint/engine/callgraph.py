@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable, Optional, Union
 
-from fastlint.engine.imports import module_package, resolve_relative
+from fastlint.engine.imports import ast_dotted, module_package, resolve_relative
 from fastlint.engine.suppression import line_suppressions
 
 if TYPE_CHECKING:
@@ -71,17 +71,6 @@ class _Scope:
     others: set[str] = field(default_factory=set)  # any other local binding: shadows the name
     self_name: Optional[str] = None  # first parameter of a method
     class_qualname: Optional[str] = None
-
-
-def _dotted(node: ast.expr) -> Optional[str]:
-    parts: list[str] = []
-    while isinstance(node, ast.Attribute):
-        parts.append(node.attr)
-        node = node.value
-    if isinstance(node, ast.Name):
-        parts.append(node.id)
-        return ".".join(reversed(parts))
-    return None
 
 
 def _target_names(target: ast.expr) -> Iterator[str]:
@@ -365,13 +354,13 @@ class _CallCollector:
     ) -> None:
         args = node.args
         positional = [*args.posonlyargs, *args.args]
-        is_static = any(_dotted(d) == "staticmethod" for d in node.decorator_list)
+        is_static = any(ast_dotted(d) == "staticmethod" for d in node.decorator_list)
         if class_qualname is not None and positional and not is_static:
             scope.self_name = positional[0].arg
         for arg in (*positional, *args.kwonlyargs):
             if arg.arg == scope.self_name:
                 continue
-            if arg.annotation is not None and _dotted(arg.annotation) is not None:
+            if arg.annotation is not None and ast_dotted(arg.annotation) is not None:
                 scope.instances[arg.arg] = arg.annotation
             else:
                 scope.others.add(arg.arg)

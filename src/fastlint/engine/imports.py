@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 from typing import Optional
 
 
@@ -21,3 +22,15 @@ def resolve_relative(package: str, level: int, module: Optional[str]) -> str:
     if module:
         return f"{base}.{module}" if base else module
     return base
+
+
+def ast_dotted(node: ast.expr) -> Optional[str]:
+    """`a.b.c` for an `ast` Name/Attribute chain, None for anything else."""
+    parts: list[str] = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if isinstance(node, ast.Name):
+        parts.append(node.id)
+        return ".".join(reversed(parts))
+    return None

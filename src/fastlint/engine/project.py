@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Optional, Union
 
 from fastlint.engine.callgraph import FunctionSummary, collect_functions
-from fastlint.engine.imports import resolve_relative
+from fastlint.engine.imports import ast_dotted, resolve_relative
 from fastlint.engine.routing import RoutingFacts, extract_routing
 
 MAX_ALIAS_HOPS = 16
@@ -133,17 +133,6 @@ def _literal(node: ast.expr) -> object:
         return None
 
 
-def _dotted(node: ast.expr) -> Optional[str]:
-    parts: list[str] = []
-    while isinstance(node, ast.Attribute):
-        parts.append(node.attr)
-        node = node.value
-    if isinstance(node, ast.Name):
-        parts.append(node.id)
-        return ".".join(reversed(parts))
-    return None
-
-
 class _FactCollector:
     def __init__(self, facts: ModuleFacts) -> None:
         self.facts = facts
@@ -239,7 +228,9 @@ class _FactCollector:
             self._class(stmt, stmt.name)
 
     def _class(self, node: ast.ClassDef, qualname: str) -> None:
-        self.facts.classes[qualname] = [name for name in (_dotted(b) for b in node.bases) if name]
+        self.facts.classes[qualname] = [
+            name for name in (ast_dotted(b) for b in node.bases) if name
+        ]
         for item in node.body:
             if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 self.facts.functions[f"{qualname}.{item.name}"] = isinstance(
@@ -252,7 +243,7 @@ class _FactCollector:
         facts = self.facts
         if isinstance(stmt, ast.ClassDef):
             facts.classes[stmt.name] = [
-                q for q in (self.qualify(_dotted(b)) for b in stmt.bases) if q is not None
+                q for q in (self.qualify(ast_dotted(b)) for b in stmt.bases) if q is not None
             ]
             return
         target: Optional[str] = None
@@ -262,12 +253,12 @@ class _FactCollector:
                 target, value = stmt.targets[0].id, stmt.value
         elif isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name):
             target, value = stmt.target.id, stmt.value
-            annotation = self.qualify(_dotted(stmt.annotation))
+            annotation = self.qualify(ast_dotted(stmt.annotation))
             if annotation and annotation not in TYPE_QUALIFIERS:
                 facts.annotations[target] = annotation
         if target is None or not isinstance(value, ast.Call):
             return
-        callee = self.qualify(_dotted(value.func))
+        callee = self.qualify(ast_dotted(value.func))
         if callee is None:
             return
         keywords = {kw.arg: _literal(kw.value) for kw in value.keywords if kw.arg is not None}
@@ -309,7 +300,7 @@ def _collect_dependency_facts(
     def definitions(body: list[ast.stmt], prefix: str) -> None:
         for stmt in body:
             if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                names = [collector.qualify(_dotted(d)) for d in stmt.decorator_list]
+                names = [collector.qualify(ast_dotted(d)) for d in stmt.decorator_list]
                 found = [name for name in names if name]
                 if found:
                     facts.decorators[prefix + stmt.name] = found
@@ -329,14 +320,14 @@ def _collect_dependency_facts(
     for node in ast.walk(tree):
         if not isinstance(node, ast.Call):
             continue
-        callee = _dotted(node.func)
+        callee = ast_dotted(node.func)
         if callee is None or callee.rpartition(".")[2] not in _DEPENDS_MARKERS:
             continue
         target: Optional[ast.expr] = node.args[0] if node.args else None
         for keyword in node.keywords:
             if keyword.arg == "dependency":
                 target = keyword.value
-        dotted = _dotted(target) if target is not None else None
+        dotted = ast_dotted(target) if target is not None else None
         if dotted is not None and dotted.partition(".")[0] in known:
             qualified = collector.qualify(dotted)
             if qualified is not None:
@@ -435,7 +426,7 @@ def _default_builders(tree: ast.Module, package: str) -> tuple[str, ...]:
         if display is not None:
             builders.add(display)
             continue
-        dotted = _dotted(value.func) if isinstance(value, ast.Call) else None
+        dotted = ast_dotted(value.func) if isinstance(value, ast.Call) else None
         if dotted is None:
             continue
         root, _, rest = dotted.partition(".")

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable, Optional, Union
 
 from fastlint.engine.fastapi import APP_OR_ROUTER_CLASSES
+from fastlint.engine.imports import ast_dotted
 
 if TYPE_CHECKING:
     from fastlint.engine.project import ModuleFacts, ProjectIndex
@@ -124,17 +125,6 @@ def source_digest(source: Union[str, bytes]) -> str:
 
 
 # --- extraction ----------------------------------------------------------------------------
-
-
-def _dotted(node: ast.expr) -> Optional[str]:
-    parts: list[str] = []
-    while isinstance(node, ast.Attribute):
-        parts.append(node.attr)
-        node = node.value
-    if isinstance(node, ast.Name):
-        parts.append(node.id)
-        return ".".join(reversed(parts))
-    return None
 
 
 def _string(node: Optional[ast.expr]) -> Optional[str]:
@@ -272,7 +262,7 @@ class _RoutingCollector:
                     return qualified  # imported
                 return self._local_key(self.module_scope, expr.id)
             return None
-        dotted = _dotted(expr)
+        dotted = ast_dotted(expr)
         if dotted is None or "." not in dotted:
             return None
         root = dotted.split(".")[0]
@@ -421,7 +411,7 @@ class _RoutingCollector:
         if scope.kind != "function":
             self._returns(node, qualname)
         for arg in (*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs):
-            annotation = _dotted(arg.annotation) if arg.annotation is not None else None
+            annotation = ast_dotted(arg.annotation) if arg.annotation is not None else None
             if annotation is not None:
                 key = self._local_key(inner, arg.arg)
                 self._owner(key, self.qualify(annotation), None, node.lineno, qualname)
@@ -430,7 +420,7 @@ class _RoutingCollector:
     def _returns(self, node: Union[ast.FunctionDef, ast.AsyncFunctionDef], qualname: str) -> None:
         """What a function returns, when that can make it a Response factory."""
         if node.returns is not None:
-            annotation = _string(node.returns) or _dotted(node.returns) or ""  # "..." too
+            annotation = _string(node.returns) or ast_dotted(node.returns) or ""  # "..." too
             if annotation.strip().endswith("Response"):
                 self.facts.responders.add(qualname)
             return
@@ -438,7 +428,7 @@ class _RoutingCollector:
         for value in _return_values(node):
             if isinstance(value, ast.Await):
                 value = value.value
-            callee = self.qualify(_dotted(value.func)) if isinstance(value, ast.Call) else None
+            callee = self.qualify(ast_dotted(value.func)) if isinstance(value, ast.Call) else None
             if callee is None:
                 return
             callees.append(callee)
@@ -466,7 +456,7 @@ class _RoutingCollector:
                 continue
             key = self._local_key(scope, target.id)
             if isinstance(value, ast.Call):
-                callee = self.qualify(_dotted(value.func))
+                callee = self.qualify(ast_dotted(value.func))
                 prefix: Optional[str] = ""
                 if _has_star_kwargs(value) or value.args:
                     prefix = None
@@ -479,7 +469,7 @@ class _RoutingCollector:
                 )
                 self._owner(key, callee, prefix, stmt.lineno, scope.sequence, dependencies)
             elif isinstance(stmt, ast.AnnAssign):
-                annotation = self.qualify(_dotted(stmt.annotation))
+                annotation = self.qualify(ast_dotted(stmt.annotation))
                 self._owner(key, annotation, None, stmt.lineno, scope.sequence)
             else:
                 # Bound to something else (an alias, a call result of unknown kind).
@@ -580,7 +570,7 @@ class _RoutingCollector:
         if key is None:
             # Unknown receivers count (everywhere) only when they look like an app or router:
             # `self.routes = []` in an unrelated class must not switch the rule off.
-            text = (_dotted(receiver) or "").lower()
+            text = (ast_dotted(receiver) or "").lower()
             if "app" not in text and "router" not in text:
                 return
         self.facts.route_edits.append(key)

@@ -12,6 +12,7 @@ import libcst as cst
 from fastlint.engine.findings import Applicability, Severity
 from fastlint.engine.names import Scope, dotted_name
 from fastlint.engine.project import ModuleFacts, ProjectIndex
+from fastlint.engine.routing import ROUTE_DECORATORS, WEBSOCKET_DECORATOR
 from fastlint.engine.rule import (
     AnyEdit,
     Example,
@@ -51,20 +52,7 @@ _PYDANTIC_BASES = frozenset(
     }
 )
 _FIELD_FUNCTIONS = frozenset({"pydantic.Field", "pydantic.fields.Field", "sqlmodel.Field"})
-_ROUTE_METHODS = frozenset(
-    {
-        "get",
-        "post",
-        "put",
-        "patch",
-        "delete",
-        "head",
-        "options",
-        "trace",
-        "api_route",
-        "websocket",
-    }
-)
+_ROUTE_METHODS = frozenset({*ROUTE_DECORATORS, WEBSOCKET_DECORATOR})
 # Annotations that promise not to mutate the argument (ruff's B006 trusts them too).
 _READ_ONLY_TYPES = frozenset(
     {
