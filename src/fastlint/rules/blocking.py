@@ -224,15 +224,17 @@ def blocking_graph(project: ProjectIndex, configured: Iterable[str]) -> CallGrap
     graphs = _GRAPHS.setdefault(project, {})
     graph = graphs.get(key)
     if graph is None:
-        configured_set = frozenset(key)
-
-        def is_target(name: str, arguments: tuple[str, ...]) -> Optional[str]:
-            family = blocking_family(name, configured_set, arguments)
-            return name if family is not None else None
-
-        graph = CallGraph(project, is_target, _follow, cut_by=frozenset({"FL101", "FL102"}))
+        graph = _new_blocking_graph(project, frozenset(key))
         graphs[key] = graph
     return graph
+
+
+def _new_blocking_graph(project: ProjectIndex, configured: frozenset[str]) -> CallGraph:
+    def is_target(name: str, arguments: tuple[str, ...]) -> Optional[str]:
+        family = blocking_family(name, configured, arguments)
+        return name if family is not None else None
+
+    return CallGraph(project, is_target, _follow, cut_by=frozenset({"FL101", "FL102"}))
 
 
 # --- screens: which files could have a finding, before LibCST parses them -------------------
@@ -365,7 +367,9 @@ class _BlockingScreens:
 
     def _fl102_words(self) -> frozenset[str]:
         project = self.project
-        graph = blocking_graph(project, ())
+        # A graph of its own: which chain a finding names depends on what the rule's graph
+        # has memoized, and the screen must not change the messages.
+        graph = _new_blocking_graph(project, frozenset())
         blocking: set[str] = set()
         words: set[str] = set()
         modules = project.all_modules()
