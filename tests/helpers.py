@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Optional, Union
@@ -68,4 +70,37 @@ def lint_example(
     return [f for f in findings if f.path == example.filename], text
 
 
-__all__ = ["DiscoveredFile", "file_kind", "lint_example", "lint_tree", "write_tree"]
+REPO = Path(__file__).resolve().parent.parent
+ON_EVENT_APP = """\
+from fastapi import FastAPI
+
+app = FastAPI()
+
+
+@app.on_event("startup")
+async def startup() -> None:
+    pass
+"""
+
+
+def fastlint(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """The real CLI in a subprocess, as users run it."""
+    return subprocess.run(
+        [sys.executable, "-m", "fastlint", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+__all__ = [
+    "ON_EVENT_APP",
+    "REPO",
+    "fastlint",
+    "DiscoveredFile",
+    "file_kind",
+    "lint_example",
+    "lint_tree",
+    "write_tree",
+]

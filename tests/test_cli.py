@@ -3,35 +3,11 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from tests.helpers import write_tree
-
-REPO = Path(__file__).resolve().parent.parent
-ON_EVENT_APP = """\
-from fastapi import FastAPI
-
-app = FastAPI()
-
-
-@app.on_event("startup")
-async def startup() -> None:
-    pass
-"""
-
-
-def fastlint(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "fastlint", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+from tests.helpers import ON_EVENT_APP, REPO, fastlint, write_tree
 
 
 def test_example_app_shows_fl301_with_code_frames() -> None:

@@ -11,8 +11,7 @@ from fastlint.engine import baseline
 from fastlint.engine.baseline import Baseline, BaselineError, fingerprint
 from fastlint.engine.findings import Finding, Severity
 from fastlint.rules import all_rules
-from tests.helpers import lint_tree, write_tree
-from tests.output.conftest import fastlint
+from tests.helpers import fastlint, lint_tree, write_tree
 
 HANDLER = '@app.on_event("{event}")\nasync def on_{event}() -> None:\n    pass\n'
 

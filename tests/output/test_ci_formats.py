@@ -12,8 +12,7 @@ from fastlint.output.github import annotation, escape_data, escape_property
 from fastlint.output.gitlab import render as render_gitlab
 from fastlint.output.junit import render as render_junit
 from fastlint.rules import all_rules
-from tests.helpers import lint_tree, write_tree
-from tests.output.conftest import ON_EVENT_APP, fastlint
+from tests.helpers import ON_EVENT_APP, fastlint, lint_tree, write_tree
 
 
 def _finding(**changes: object) -> Finding:

@@ -18,8 +18,8 @@ from fastlint.output import Report
 from fastlint.output.linehash import line_hashes
 from fastlint.output.sarif import DESCRIPTION_LIMIT, limit, sarif_log
 from fastlint.rules import all_rules
-from tests.helpers import write_tree
-from tests.output.conftest import ON_EVENT_APP, REPO, chdir, fastlint
+from tests.helpers import ON_EVENT_APP, REPO, fastlint, write_tree
+from tests.output.conftest import chdir
 
 jsonschema = pytest.importorskip("jsonschema")
 SCHEMA = REPO / "tests" / "data" / "sarif-schema-2.1.0.json"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Container
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from typing import Optional
@@ -410,14 +411,7 @@ def group(rows, into=defaultdict(list)):
     def _uses_local_names(self, function: cst.FunctionDef, expression: cst.CSTNode) -> bool:
         """Whether moving `expression` into the body would make a name mean something else."""
         scope = Scope(function, function.name.value, self.context.scope)
-        bound = self.context.names.bindings(scope)
-        stack = [expression]
-        while stack:
-            node = stack.pop()
-            if isinstance(node, cst.Name) and node.value in bound:
-                return True
-            stack.extend(iter_children(node))
-        return False
+        return _mentions_any(expression, self.context.names.bindings(scope))
 
     def _read_only(self, annotation: cst.BaseExpression) -> bool:
         """`Mapping[str, int]`, `Optional[Sequence[str]]`, `frozenset`...: no mutation allowed."""
@@ -537,14 +531,7 @@ def group(rows, into=defaultdict(list)):
         scope = self.context.scope
         if scope is None or not scope.is_class:
             return False
-        bound = self.context.names.bindings(scope)
-        stack = [expression]
-        while stack:
-            node = stack.pop()
-            if isinstance(node, cst.Name) and node.value in bound:
-                return True
-            stack.extend(iter_children(node))
-        return False
+        return _mentions_any(expression, self.context.names.bindings(scope))
 
     # --- shared --------------------------------------------------------------------------
 
@@ -596,3 +583,14 @@ def _short(code: str) -> str:
 
 
 RULES: tuple[type[Rule], ...] = (MutableDefault,)
+
+
+def _mentions_any(expression: cst.CSTNode, names: Container[str]) -> bool:
+    """Whether a name in `expression` is one of `names`."""
+    stack = [expression]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, cst.Name) and node.value in names:
+            return True
+        stack.extend(iter_children(node))
+    return False
