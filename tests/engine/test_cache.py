@@ -80,6 +80,35 @@ def test_change_in_an_imported_module_invalidates_its_users(tmp_path: Path) -> N
     assert result.files_cached == 1  # only __init__.py, which asked nothing of core
 
 
+def test_comment_edit_rechecks_only_the_edited_file(tmp_path: Path) -> None:
+    """Other files depend on a module's facts, not its text: a comment changes no facts."""
+    root = project(tmp_path)
+    lint(root)
+    (root / "pkg/core.py").write_text(APP_MODULE + "# a comment\n")
+    result = lint(root)
+    assert result.files_cached == 2 and len(result.findings) == 1
+
+
+MAIN = (
+    "from fastapi import FastAPI\n\nfrom pkg.featured import router\n\napp = FastAPI()\n\n\n"
+    "@app.get('/items/{anything}')\ndef anything(anything: str) -> str:\n    return anything\n\n\n"
+    "app.include_router(router)\n"
+)
+FEATURED = (
+    "from fastapi import APIRouter\n\nrouter = APIRouter()\n\n\n@router.get('/items/featured')\n"
+    "def featured() -> str:\n    return 'x'\n"
+)
+
+
+def test_route_path_change_in_another_module_invalidates(tmp_path: Path) -> None:
+    """A route's URL path is a fact: FL202 in one module reads the routes of another."""
+    write_tree(tmp_path, {"pkg/__init__.py": "", "pkg/main.py": MAIN, "pkg/featured.py": FEATURED})
+    assert [f.path for f in lint(tmp_path, codes=("FL202",)).findings] == ["pkg/featured.py"]
+    (tmp_path / "pkg/main.py").write_text(MAIN.replace("/items/{anything}", "/other/{anything}"))
+    result = lint(tmp_path, codes=("FL202",))
+    assert result.findings == [] and result.files_cached == 1
+
+
 def test_new_module_that_answers_a_lookup_invalidates(tmp_path: Path) -> None:
     write_tree(
         tmp_path,

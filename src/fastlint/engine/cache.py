@@ -56,15 +56,21 @@ def content_hash(data: bytes) -> str:
     return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
+# Fields that say where facts came from, not what they are: a file moved, or edited without
+# changing its facts (a comment), must not invalidate the files that depend on it.
+_PROVENANCE = {("ModuleFacts", "path"), ("RoutingFacts", "digest")}
+
+
 def _canonical(value: Any) -> Any:
     """A form of facts whose repr is the same in every process (sets sorted, dicts ordered)."""
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        kind = type(value).__name__
         return (
-            type(value).__name__,
+            kind,
             tuple(
                 (f.name, _canonical(getattr(value, f.name)))
                 for f in dataclasses.fields(value)
-                if f.name != "path"
+                if (kind, f.name) not in _PROVENANCE
             ),
         )
     if isinstance(value, dict):

@@ -724,6 +724,13 @@ class PathPattern:
         if position == 0:
             self.prefix = path
         self.accept = self._literal(state, path[position:])
+        # Without a `{x:path}` parameter every matched path has these many segments, and a
+        # segment without a parameter matches only itself: a cheap test before the automaton.
+        self.segments: Optional[tuple[str, ...]] = (
+            None
+            if any(m.group(2) == ":path" for m in _PARAM.finditer(path))
+            else tuple(path.split("/"))
+        )
 
     def _new(self) -> int:
         self.edges.append([])
@@ -809,6 +816,13 @@ def covers(first: PathPattern, second: PathPattern) -> bool:
     """
     if not second.prefix.startswith(first.prefix):
         return False  # a different literal start always leaves a path `first` misses
+    if first.segments is not None:
+        # `first` matches only paths of its segment count, each literal segment as written.
+        if second.segments is None or len(second.segments) != len(first.segments):
+            return False
+        for theirs, mine in zip(first.segments, second.segments):
+            if "{" not in theirs and theirs != mine:
+                return False
     literals = first.literals | second.literals
     alphabet = set(literals) | set(_HEX) | {"/", "\n", ".", "-"}
     alphabet.add(next(c for c in ("~", "!", "\x00", "\x01") if c not in literals))
