@@ -611,7 +611,10 @@ def _index(tmp_path: Path, files: dict[str, str]) -> ProjectIndex:
         path = tmp_path / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text)
-        index.add(extract_facts(str(path), text, name=name[:-3].replace("/", ".")))
+        module = name[:-3].replace("/", ".")
+        is_package = module.endswith(".__init__")
+        module = module.removesuffix(".__init__")
+        index.add(extract_facts(str(path), text, name=module, is_package=is_package))
     return index
 
 
@@ -709,3 +712,68 @@ class Deployer:
     assert not _fires(TransitiveBlockingCall, tmp_path, files, "unrelated.py")
     for name in ("alias.py", "cls.py", "direct.py"):
         assert _fires(TransitiveBlockingCall, tmp_path, files, name), name
+
+
+def _fl102_reports(tmp_path: Path, files: dict[str, str], name: str) -> bool:
+    """FL102 reports in `name` (so a screen that let it through was needed)."""
+    write_tree(tmp_path, files)
+    return any(f.path == name for f in lint_tree(tmp_path, [TransitiveBlockingCall]))
+
+
+BLOCKING_SERVICES = """\
+import subprocess
+
+def fetch(url):
+    return subprocess.run(["curl", url])
+
+class Store:
+    def get(self, key):
+        return subprocess.run(["cat", key])
+
+class CachedStore(Store):
+    pass
+
+store = CachedStore()
+"""
+
+
+def test_fl102_screen_needs_an_import_of_a_blocking_function(tmp_path: Path) -> None:
+    files = {
+        "app/__init__.py": "",
+        "app/services.py": BLOCKING_SERVICES,
+        # Same names, other functions: a local `fetch`, a `fetch` method of some client.
+        "own.py": "def fetch(u):\n    return u\n\nasync def f():\n    fetch(1)\n",
+        "client.py": "async def f(client):\n    await client.fetch('u')\n",
+        "named.py": "from app.services import fetch\n\nasync def f():\n    fetch('u')\n",
+        "module.py": "from app import services\n\nasync def f():\n    services.fetch('u')\n",
+        "package.py": "import app.services\n\nasync def f():\n    app.services.fetch('u')\n",
+    }
+    for name in ("own.py", "client.py"):
+        assert not _fires(TransitiveBlockingCall, tmp_path, files, name), name
+    for name in ("named.py", "module.py", "package.py"):
+        assert _fires(TransitiveBlockingCall, tmp_path, files, name), name
+        assert _fl102_reports(tmp_path, files, name), name
+
+
+def test_fl102_screen_needs_an_object_of_the_class_of_a_blocking_method(tmp_path: Path) -> None:
+    files = {
+        "app/__init__.py": "from app.services import store as shared_store\n",
+        "app/services.py": BLOCKING_SERVICES,
+        "other.py": "async def f(cache):\n    cache.get('k')\n",
+        "object.py": "from app.services import store\n\nasync def f():\n    store.get('k')\n",
+        "alias.py": "from app import shared_store as s\n\nasync def f():\n    s.get('k')\n",
+        "subclass.py": (
+            "from app.services import CachedStore\n\nasync def f():\n    CachedStore().get('k')\n"
+        ),
+        "annotated.py": (
+            "from app.services import Store\n\nasync def f(s: Store):\n    s.get('k')\n"
+        ),
+        "own_class.py": (
+            "from app.services import Store\n\nclass Mine(Store):\n"
+            "    async def f(self):\n        self.get('k')\n"
+        ),
+    }
+    assert not _fires(TransitiveBlockingCall, tmp_path, files, "other.py")
+    for name in ("object.py", "alias.py", "subclass.py", "annotated.py", "own_class.py"):
+        assert _fires(TransitiveBlockingCall, tmp_path, files, name), name
+        assert _fl102_reports(tmp_path, files, name), name

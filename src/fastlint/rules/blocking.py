@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import weakref
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from typing import Optional
 
 import libcst as cst
@@ -307,7 +308,7 @@ class _BlockingScreens:
         # reached, with the last names such calls are written with.
         self.fl101: dict[str, Leaves] = self._fl101_names()
         # Words one of which a file must contain for FL102 to report there.
-        self.fl102: frozenset[str] = self._fl102_words()
+        self.fl102: _BlockingNames = self._fl102_words()
 
     def _class_leaves(self, qualified: str) -> tuple[bool, Leaves]:
         """A class and its ancestors (through project classes): the catalogue under them."""
@@ -365,13 +366,16 @@ class _BlockingScreens:
                 _merge(with_prefixes, ".".join(parts[:end]), leaves)
         return with_prefixes
 
-    def _fl102_words(self) -> frozenset[str]:
+    def _fl102_words(self) -> _BlockingNames:
         project = self.project
         # A graph of its own: which chain a finding names depends on what the rule's graph
         # has memoized, and the screen must not change the messages.
         graph = _new_blocking_graph(project, frozenset())
         blocking: set[str] = set()
-        words: set[str] = set()
+        # Blocking functions (and classes whose `__init__` blocks) by name: (module, qualified).
+        plain: dict[str, set[tuple[str, str]]] = {}
+        # Blocking methods by name, with the classes they belong to (qualified).
+        methods: dict[str, set[str]] = {}
         modules = project.all_modules()
         for module in modules:
             prefix = f"{module.name}." if module.name else ""
@@ -379,22 +383,113 @@ class _BlockingScreens:
                 if summary.is_async:
                     continue
                 # `runs`: also generators, whose body runs when the coroutine iterates them.
-                if graph.chain(prefix + qualname, runs=True) is not None:
-                    blocking.add(f"{module.name}.{qualname}")  # as ProjectFunction names it
-                    words.add(qualname.rpartition(".")[2])
+                if graph.chain(prefix + qualname, runs=True) is None:
+                    continue
+                blocking.add(f"{module.name}.{qualname}")  # as ProjectFunction names it
+                owner, _, name = qualname.rpartition(".")
+                if owner in module.classes:
+                    methods.setdefault(name, set()).add(prefix + owner)
+                else:
+                    plain.setdefault(name, set()).add((module.name, prefix + qualname))
         for module in modules:
             prefix = f"{module.name}." if module.name else ""
             # Classes called to build an object: their (inherited) `__init__` runs.
             for name in module.classes:
                 function = graph.function(prefix + name)
                 if function is not None and function.qualified in blocking:
-                    words.add(name.rpartition(".")[2])
+                    plain.setdefault(name.rpartition(".")[2], set()).add(
+                        (module.name, prefix + name)
+                    )
             # Re-exports under another name: `from pkg import helper` for `fetch as helper`.
             for alias, target in module.imports.items():
                 function = graph.function(target)
                 if function is not None and function.qualified in blocking:
-                    words.add(alias)
-        return frozenset(words)
+                    plain.setdefault(alias, set()).add((module.name, prefix + alias))
+                    plain[alias].add((module.name, function.qualified))
+        carriers = self._carrier_words({c for owners in methods.values() for c in owners})
+        return _BlockingNames(
+            {name: frozenset(found) for name, found in plain.items()},
+            {
+                name: frozenset(word for owner in owners for word in carriers.get(owner, ()))
+                for name, owners in methods.items()
+            },
+        )
+
+    def _carrier_words(self, classes: set[str]) -> dict[str, set[str]]:
+        """For each class, the names a file must write to call a method on it: the class and
+        its subclasses, module-level objects of them, and every alias these are imported as.
+
+        A method call reaches the call graph only through a receiver the code names (`self` in
+        the class or a subclass, `Users.get(...)`, `client: Client`, `c = Client()`).
+        """
+        project = self.project
+        modules = project.all_modules()
+        words: dict[str, set[str]] = {cls: set() for cls in classes}
+        # Which of `classes` each project class or module-level object (qualified) is or
+        # derives from.
+        derived: dict[str, set[str]] = {}
+        for module in modules:
+            prefix = f"{module.name}." if module.name else ""
+            for name in module.classes:
+                found = classes.intersection(self._ancestors(prefix + name))
+                if found:
+                    derived[project.resolve(prefix + name)] = found
+                    for cls in found:
+                        words[cls].add(name.rpartition(".")[2])
+        objects: dict[str, set[str]] = {}
+        for module in modules:
+            prefix = f"{module.name}." if module.name else ""
+            for name in (*module.assignments, *module.annotations):
+                cls = project.object_class(prefix + name)
+                found = derived.get(cls) if cls is not None else None
+                if found:
+                    objects[project.resolve(prefix + name)] = found
+                    for owner in found:
+                        words[owner].add(name)
+        derived.update(objects)
+        for module in modules:
+            for alias, target in module.all_imports:
+                for owner in derived.get(project.resolve(target), ()):
+                    words[owner].add(alias)
+        return words
+
+    def _ancestors(self, qualified: str) -> set[str]:
+        """A class and its bases through project classes (resolved names)."""
+        seen: set[str] = set()
+        pending = [self.project.resolve(qualified)]
+        while pending:
+            current = pending.pop()
+            if current not in seen:
+                seen.add(current)
+                pending.extend(self.project.class_bases(current) or [])
+        return seen
+
+
+@dataclass(frozen=True)
+class _BlockingNames:
+    """The names one of which a file must write for FL102 to report there."""
+
+    # A blocking function's name (or a class's whose `__init__` blocks, or an alias of either)
+    # → (module, qualified name) of each. Another module reaches it only through an import of
+    # it or of a module above it.
+    plain: dict[str, frozenset[tuple[str, str]]]
+    # A blocking method's name → the names of the objects it may be called on.
+    methods: dict[str, frozenset[str]]
+
+    def may_be_called(self, words: set[str], facts: ModuleFacts, project: ProjectIndex) -> bool:
+        imported: Optional[set[str]] = None
+        for word in words.intersection(self.plain):
+            for module, qualified in self.plain[word]:
+                if module == facts.name:
+                    return True
+                if imported is None:
+                    imported = {project.resolve(target) for _, target in facts.all_imports}
+                if any(qualified == t or qualified.startswith(f"{t}.") for t in imported):
+                    return True
+        return any(
+            name in words and not carriers.isdisjoint(words)
+            for name, carriers in self.methods.items()
+        )
 
 
 def _screens(project: ProjectIndex) -> _BlockingScreens:
@@ -551,8 +646,9 @@ def _calls_blocking_helper(text: str, facts: Optional[ModuleFacts], project: Pro
         return False
     if facts is None:
         return True
-    words = _screens(project).fl102
-    return bool(words) and not words.isdisjoint(_WORD.findall(text))
+    if "import *" in text:
+        return True  # names arrive unwritten
+    return _screens(project).fl102.may_be_called(set(_WORD.findall(text)), facts, project)
 
 
 # --- naming a call in the CST --------------------------------------------------------------
