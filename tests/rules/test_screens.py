@@ -435,6 +435,25 @@ def test_fl403_screen_sees_literals_fallbacks_and_jwt(tmp_path: Path) -> None:
     assert could_fire(HardcodedSecret, call, tmp_path, security)
     local_import = "def issue(p):\n    from app import security\n    return security.sign(p, 'k')\n"
     assert could_fire(HardcodedSecret, local_import, tmp_path, security)
+    one_line_annotation = "class S:\n    api_key: Optional[str] = 'sk-proj-4f8a9b2c7d1e'\n"
+    assert could_fire(HardcodedSecret, one_line_annotation, tmp_path)
+    concatenated = "API_KEY = 'sk-proj-' '4f8a9b2c7d1e'\n"
+    assert could_fire(HardcodedSecret, concatenated, tmp_path)
+
+
+def test_fl403_screen_skips_literals_that_cannot_be_secrets(tmp_path: Path) -> None:
+    cases = [
+        "def f(api_key: str = '', token: Optional[str] = None):\n    pass\n",
+        "client = Client(api_key='', password=\"<your password>\")\n",
+        "async def f(auth_token: Credentials | None = Depends(bearer)):\n    pass\n",
+        "SECRET_KEY = 'SECRET_KEY'  # the name of the variable\n",
+    ]
+    for text in cases:
+        assert not could_fire(HardcodedSecret, text, tmp_path), text
+    # A project module binds `jwt.encode`, but this file never writes that name.
+    security = {"app/security.py": "from jwt import encode as sign\n"}
+    unrelated = "from app import security\n\ndef f():\n    return security.check()\n"
+    assert not could_fire(HardcodedSecret, unrelated, tmp_path, security)
 
 
 # --- FL404 ---------------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import re
 from collections.abc import Iterator, Sequence
 from typing import Optional, Union
@@ -409,11 +410,47 @@ def _target_name(target: cst.BaseExpression) -> Optional[str]:
     return None
 
 
+# One plain single-line string literal, then the end of the value.
+_SIMPLE_LITERAL_RE = re.compile(
+    r"""[ \t]*[rRuU]?("(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')[ \t]*(?=[,)\]}\n#;]|$)"""
+)
+
+
+def _binds_literal_secret(text: str, position: int) -> bool:
+    """Whether the string literal that starts at `position` may be reported: a plain
+    one-line literal must look like a secret; anything else cannot be told from the text."""
+    match = _SIMPLE_LITERAL_RE.match(text, position)
+    if match is None:
+        return True
+    try:
+        value = ast.literal_eval(match.group(1))
+    except (ValueError, SyntaxError):
+        return True
+    return not isinstance(value, str) or looks_like_secret(value)
+
+
+def _annotated_value(rest: str) -> Optional[int]:
+    """In the rest of a line after `name:`, where the value after `=` starts; -1 when the
+    annotation goes on past the line (it cannot be told), None when nothing is assigned."""
+    depth = 0
+    for index, char in enumerate(rest):
+        if char in "([{":
+            depth += 1
+        elif char in ")]}":
+            depth -= 1
+        elif char == "\\" or char == "#":
+            return -1 if depth or char == "\\" else None
+        elif char == "=" and depth == 0 and _ASSIGNMENT_IN_LINE_RE.match(rest, index):
+            return index + 1
+    return -1 if depth > 0 else None
+
+
 def _secret_binding(text: str) -> Optional[str]:
     """How a secret-named target or keyword is bound: `NAME = "..."`, `name="..."`,
     `name: T = "..."` give "literal" (also when the text cannot tell), any other value
     "expression" (an `or` fallback or an environment lookup may still hold a literal), and no
-    secret-named binding at all None."""
+    secret-named binding at all None. A plain literal that cannot be a secret (`""`,
+    `"<your key>"`) binds nothing."""
     found: Optional[str] = None
     for match in _SECRET_TARGET_RE.finditer(text):
         if not is_secret_name(match.group(1)):
@@ -426,20 +463,43 @@ def _secret_binding(text: str) -> Optional[str]:
                     break
                 position = chained.end()
             if _STRING_START_RE.match(text, position):
-                return "literal"
+                if _binds_literal_secret(text, position):
+                    return "literal"
+                continue
             found = "expression"
             continue
-        # `name: annotation = value`: a bare annotation or a slice has no `=` after it. An
-        # annotation that goes on past the line opens a bracket or continues the line.
+        # `name: annotation = value`: a bare annotation or a slice has no `=` after it.
         end = text.find("\n", match.end())
         rest = text[match.end() : end if end >= 0 else len(text)]
-        if any(c in rest for c in "([{\\"):
+        value = _annotated_value(rest)
+        if value == -1:
             return "literal"
-        for equals in _ASSIGNMENT_IN_LINE_RE.finditer(rest):
-            if _STRING_START_RE.match(rest, equals.end()):
+        if value is None:
+            continue
+        if _STRING_START_RE.match(rest, value):
+            if _binds_literal_secret(rest, value):
                 return "literal"
-            found = "expression"
+            continue
+        found = "expression"
     return found
+
+
+_WORD_RE = re.compile(r"\w+")
+
+
+def _aliases_of(project: ProjectIndex, packages: tuple[str, ...]) -> frozenset[str]:
+    """Names project modules bind to something of `packages` (built once per index; the
+    answer depends on every module)."""
+    memo: dict[tuple[str, ...], frozenset[str]] = project.__dict__.setdefault("_fl403_aliases", {})
+    if packages not in memo:
+        memo[packages] = frozenset(
+            alias
+            for module in project.all_modules()
+            for alias, target in module.imports.items()
+            if project.resolve(target).split(".")[0] in packages
+        )
+    project.depends_on_everything()
+    return memo[packages]
 
 
 def _import_targets(text: str, facts: ModuleFacts) -> Iterator[str]:
@@ -608,14 +668,19 @@ client = OpenAI(api_key="sk-proj-4f8a9b2c7d1e")
         from_env = binding is not None
         if from_env and (_OR_STRING_RE.search(text) or any(word in text for word in _ENV_WORDS)):
             return True
+        packages = (*_JWT_PACKAGES, "os") if from_env else _JWT_PACKAGES
+        through_modules = False
         for target in _import_targets(text, facts):
             resolved = project.resolve(target)
             package = resolved.split(".")[0]
-            if package in _JWT_PACKAGES or (from_env and package == "os"):
+            if package in packages:
                 return True
-            if project.find_module(resolved) is not None:
-                return True  # `module.encode(...)`: the module may have imported it
-        return False
+            through_modules = through_modules or project.find_module(resolved) is not None
+        # `module.make_token(...)`: a project module imported `jwt.encode as make_token`, and
+        # the call must write that name.
+        return through_modules and not _aliases_of(project, packages).isdisjoint(
+            _WORD_RE.findall(text)
+        )
 
     def begin_file(self) -> None:
         self._skip = is_test_path(self.context.source.display_path)
