@@ -4,6 +4,8 @@ import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from fastlint.engine.positions import Positions
+from fastlint.engine.project import extract_facts
+from fastlint.engine.source import SourceFile
 
 CODE = '''\
 """doc"""
@@ -41,3 +43,89 @@ def test_ranges_match_libcst_position_provider() -> None:
         ), type(node).__name__
         checked += 1
     assert checked > 50
+
+
+ANCHORED_CODE = """\
+#!/usr/bin/env python
+# a header comment the module owns
+
+
+import os; import sys
+
+
+# comments and blank lines the next statement owns
+
+@router.get("/a")
+# between decorators
+@cache
+async def handler(a: int = 3) -> None:
+    value = await call(a,  b)  # comment
+    return x \\
+        + 1
+
+x = (
+    1,
+    2,
+)
+\x0c
+class C(Base):
+    attr: int = 4
+
+    def method(self):
+        pass
+    # trailing comment of the block
+
+if True: y = 1; z = 2
+# the module's footer
+"""
+
+
+def _every_node(module: cst.Module) -> list[cst.CSTNode]:
+    found: list[cst.CSTNode] = []
+    pending: list[cst.CSTNode] = [module]
+    while pending:
+        node = pending.pop()
+        found.append(node)
+        pending.extend(node.children)
+    return found
+
+
+def _statement_of(module: cst.Module) -> dict[int, int]:
+    owner: dict[int, int] = {}
+    for index, statement in enumerate(module.body):
+        for node in _every_node(statement):  # type: ignore[arg-type]
+            owner[id(node)] = index
+    return owner
+
+
+def test_statement_anchored_ranges_match_the_whole_module_pass() -> None:
+    """Generating only the statements asked about gives the very ranges of a full pass."""
+    for text in (ANCHORED_CODE, ANCHORED_CODE.replace("\n", "\r\n"), CODE):
+        module = cst.parse_module(text)
+        lines = extract_facts("m.py", text, name="m").statement_lines
+        anchored = Positions(
+            module, text, SourceFile("m.py", "m.py", text).line_starts, lines, _statement_of(module)
+        )
+        whole = Positions(module)
+        for node in _every_node(module)[1:]:
+            if id(node) in _statement_of(module):
+                assert anchored.range(node) == whole.range(node), type(node).__name__
+                assert anchored.inclusive_range(node) == whole.inclusive_range(node)
+        assert not anchored._whole  # every answer came from single statements
+
+
+def test_anchors_that_disagree_with_the_code_fall_back_to_a_whole_pass() -> None:
+    module = cst.parse_module(ANCHORED_CODE)
+    lines = extract_facts("m.py", ANCHORED_CODE, name="m").statement_lines
+    shifted = [line + 1 for line in lines]  # as after a fix inserted a line above
+    positions = Positions(
+        module,
+        ANCHORED_CODE,
+        SourceFile("m.py", "m.py", ANCHORED_CODE).line_starts,
+        shifted,
+        _statement_of(module),
+    )
+    whole = Positions(module)
+    node = module.body[-1]
+    assert positions.range(node) == whole.range(node)
+    assert positions._whole

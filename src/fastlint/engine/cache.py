@@ -56,9 +56,14 @@ def content_hash(data: bytes) -> str:
     return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
-# Fields that say where facts came from, not what they are: a file moved, or edited without
-# changing its facts (a comment), must not invalidate the files that depend on it.
-_PROVENANCE = {("ModuleFacts", "path"), ("RoutingFacts", "digest")}
+# Fields that say where facts came from, not what the code means: a file moved, or edited
+# without changing its facts (a comment), must not invalidate the files that depend on it.
+_PROVENANCE = {
+    ("ModuleFacts", "path"),
+    ("ModuleFacts", "statement_lines"),
+    ("ModuleFacts", "source_digest"),
+    ("RoutingFacts", "digest"),
+}
 
 
 def _canonical(value: Any) -> Any:

@@ -15,6 +15,7 @@ from fastlint.engine.context import FileContext, PendingFinding
 from fastlint.engine.findings import Edit, Finding, Fix, Severity
 from fastlint.engine.positions import Positions
 from fastlint.engine.project import ProjectIndex
+from fastlint.engine.routing import source_digest
 from fastlint.engine.rule import NodeEdit, Rule, TextEdit
 from fastlint.engine.source import SourceFile
 from fastlint.engine.suppression import is_suppressed, skips_file
@@ -130,7 +131,8 @@ def applicable_rules(
 _SCOPE_TYPES = (cst.FunctionDef, cst.ClassDef, cst.Lambda)
 
 
-def _run_walk(module: cst.Module, context: FileContext, rules: list[Rule]) -> None:
+def _run_walk(module: cst.Module, context: FileContext, rules: list[Rule]) -> dict[int, int]:
+    """Run the rules over the module; returns the top-level statement of each node entered."""
     visit: dict[type[cst.CSTNode], list[Callable[[Any], Any]]] = {}
     leave: dict[type[cst.CSTNode], list[Callable[[Any], Any]]] = {}
     for rule in rules:
@@ -143,9 +145,16 @@ def _run_walk(module: cst.Module, context: FileContext, rules: list[Rule]) -> No
     # Bodies of functions, classes and lambdas open a scope; decorators, defaults and bases
     # are evaluated in the enclosing one.
     scope_bodies: dict[int, cst.CSTNode] = {}
+    statements = {id(statement): index for index, statement in enumerate(module.body)}
+    statement_of: dict[int, int] = {}
+    current = [-1]
 
     def on_enter(node: cst.CSTNode) -> bool:
         ancestors.append(node)
+        if len(ancestors) == 2:
+            current[0] = statements.get(id(node), -1)
+        if current[0] >= 0:
+            statement_of[id(node)] = current[0]
         # A node can be both a scope's body and a scope (`lambda: lambda x: x`).
         if id(node) in scope_bodies:
             context.enter_scope(scope_bodies[id(node)])  # type: ignore[arg-type]
@@ -168,6 +177,7 @@ def _run_walk(module: cst.Module, context: FileContext, rules: list[Rule]) -> No
         ancestors.pop()
 
     walk(module, on_enter, on_leave)
+    return statement_of
 
 
 def _indent_of_line(source: SourceFile, line: int) -> str:
@@ -178,16 +188,30 @@ def _indent_of_line(source: SourceFile, line: int) -> str:
 class _Materializer:
     """Turns pending findings into Findings with positions, fixes and context."""
 
-    def __init__(self, source: SourceFile, module: Optional[cst.Module]) -> None:
+    def __init__(
+        self,
+        source: SourceFile,
+        module: Optional[cst.Module],
+        statement_lines: Optional[list[int]] = None,
+        statement_of: Optional[dict[int, int]] = None,
+    ) -> None:
         self.source = source
         self.module = module
+        self._statement_lines = statement_lines
+        self._statement_of = statement_of
         self._positions: Optional[Positions] = None
 
     @property
     def positions(self) -> Positions:
         if self._positions is None:
             assert self.module is not None
-            self._positions = Positions(self.module)
+            self._positions = Positions(
+                self.module,
+                self.source.text,
+                self.source.line_starts,
+                self._statement_lines,
+                self._statement_of,
+            )
         return self._positions
 
     def offset(self, point: tuple[int, int]) -> int:
@@ -339,6 +363,19 @@ def check_source(
     return findings
 
 
+def _statement_lines(source: SourceFile, project: ProjectIndex) -> Optional[list[int]]:
+    """Where the top-level statements start, when the facts were taken from this very text
+    (not from the text before a fix round)."""
+    facts = project.facts_for_path(source.path)
+    if facts is None or not facts.statement_lines:
+        return None
+    try:
+        data = source.encode(source.text)
+    except UnicodeEncodeError:
+        return None
+    return facts.statement_lines if facts.source_digest == source_digest(data) else None
+
+
 def _check_parsed(
     source: SourceFile,
     module: Optional[cst.Module],
@@ -353,8 +390,9 @@ def _check_parsed(
     instances = [rule_type(context) for rule_type in active]
     for rule in instances:
         rule.begin_file()
+    statement_of: Optional[dict[int, int]] = None
     if module is not None:
-        _run_walk(module, context, instances)
+        statement_of = _run_walk(module, context, instances)
     else:
         for rule in instances:
             rule.check_text()
@@ -362,5 +400,5 @@ def _check_parsed(
         rule.end_file()
     if not context.pending:
         return []
-    materializer = _Materializer(source, module)
+    materializer = _Materializer(source, module, _statement_lines(source, project), statement_of)
     return [materializer.finding(p) for p in context.pending]

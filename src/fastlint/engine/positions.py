@@ -1,7 +1,10 @@
-"""Node positions from one code-generation pass, computed only for files that need them.
+"""Node positions from code generation, computed only for files that need them.
 
 `PositionProvider` costs eight times a plain codegen pass and needs a `MetadataWrapper` deep copy;
-this state records the same syntactic ranges during `Module._codegen` directly.
+this state records the same syntactic ranges during `_codegen` directly. When the lines where
+top-level statements start are known (from the `ast` facts of the same text), only the
+statements that hold the nodes asked about are generated, each checked against the source
+text; anything else falls back to one pass over the whole module.
 """
 
 from __future__ import annotations
@@ -73,16 +76,34 @@ class _PositionState(CodegenState):
 
 
 class Positions:
-    """Ranges of every node of a module, keyed by node identity."""
+    """Ranges of nodes of a module, keyed by node identity.
 
-    def __init__(self, module: cst.Module) -> None:
-        state = _PositionState(module.default_indent, module.default_newline)
-        module._codegen(state)
-        self._syntactic = state.syntactic
-        self._inclusive = state.inclusive
+    `statement_of` maps nodes to the index of the top-level statement holding them and
+    `statement_lines` gives the line where each `ast` top-level statement starts; without
+    them (or when they disagree with the code) the whole module is generated once.
+    """
+
+    def __init__(
+        self,
+        module: cst.Module,
+        text: str = "",
+        line_starts: Optional[list[int]] = None,
+        statement_lines: Optional[list[int]] = None,
+        statement_of: Optional[dict[int, int]] = None,
+    ) -> None:
+        self._module = module
+        self._syntactic: dict[int, Range] = {}
+        self._inclusive: dict[int, Range] = {}
+        self._text = text
+        self._line_starts = line_starts or []
+        self._statement_of = statement_of or {}
+        self._anchors = _anchors(module, statement_lines) if statement_lines else None
+        self._generated: set[int] = set()
+        self._whole = False
 
     def range(self, node: cst.CSTNode) -> Range:
         """The node without surrounding whitespace (what PositionProvider gives)."""
+        self._ensure(node)
         found = self._syntactic.get(id(node))
         if found is None:
             found = self._inclusive[id(node)]
@@ -90,4 +111,60 @@ class Positions:
 
     def inclusive_range(self, node: cst.CSTNode) -> Range:
         """The node with the whitespace, comments and decorators it owns."""
+        self._ensure(node)
         return self._inclusive[id(node)]
+
+    def _ensure(self, node: cst.CSTNode) -> None:
+        if self._whole or id(node) in self._inclusive:
+            return
+        index = self._statement_of.get(id(node))
+        if (
+            index is not None
+            and self._anchors is not None
+            and index not in self._generated
+            and self._generate_statement(index)
+            and id(node) in self._inclusive
+        ):
+            return
+        self._generate_module()
+
+    def _generate_statement(self, index: int) -> bool:
+        """Positions of one top-level statement, if it reproduces the source where the `ast`
+        says it starts."""
+        assert self._anchors is not None
+        self._generated.add(index)
+        statement = self._module.body[index]
+        first_line = self._anchors[index] - len(getattr(statement, "leading_lines", ()))
+        if not 1 <= first_line <= len(self._line_starts):
+            return False
+        state = _PositionState(self._module.default_indent, self._module.default_newline)
+        state.line = first_line
+        statement._codegen(state)
+        code = "".join(state.tokens)
+        start = self._line_starts[first_line - 1]
+        if not self._text.startswith(code, start):
+            self._anchors = None  # the lines belong to other code: trust none of them
+            return False
+        self._syntactic.update(state.syntactic)
+        self._inclusive.update(state.inclusive)
+        return True
+
+    def _generate_module(self) -> None:
+        state = _PositionState(self._module.default_indent, self._module.default_newline)
+        self._module._codegen(state)
+        self._syntactic = state.syntactic
+        self._inclusive = state.inclusive
+        self._whole = True
+
+
+def _anchors(module: cst.Module, statement_lines: list[int]) -> Optional[list[int]]:
+    """The line of each LibCST top-level statement's first token after its leading lines:
+    a line of simple statements is as many `ast` statements as it has parts."""
+    anchors = []
+    position = 0
+    for statement in module.body:
+        if position >= len(statement_lines):
+            return None
+        anchors.append(statement_lines[position])
+        position += len(statement.body) if isinstance(statement, cst.SimpleStatementLine) else 1
+    return anchors if position == len(statement_lines) else None

@@ -16,7 +16,7 @@ from typing import Optional, Union
 
 from fastlint.engine.callgraph import FunctionSummary, collect_functions
 from fastlint.engine.imports import ast_dotted, resolve_relative
-from fastlint.engine.routing import RoutingFacts, extract_routing
+from fastlint.engine.routing import RoutingFacts, extract_routing, source_digest
 
 MAX_ALIAS_HOPS = 16
 # `router: Final = APIRouter()` says nothing about the class: the value does.
@@ -86,6 +86,12 @@ class ModuleFacts:
     # inside functions and classes too, and later rebindings that `imports` (first wins) skips.
     # Rule screens read it to know every name an import can bring into the file.
     all_imports: list[tuple[str, str]] = field(default_factory=list)
+    # Where each top-level statement starts (its first decorator's line), and a digest of the
+    # source these lines belong to: positions of a few nodes then need the code of only the
+    # statements that hold them (engine/positions). Not facts about the code (the cache
+    # leaves them out of the digests that other files depend on).
+    statement_lines: list[int] = field(default_factory=list)
+    source_digest: str = ""
 
 
 # How far above a file to look for the package it belongs to.
@@ -364,6 +370,11 @@ def extract_facts(
     facts.callables = collect_functions(facts, tree, source)
     facts.event_handlers = _count_event_handlers(tree, source)
     facts.default_builders = _default_builders(tree, collector.package)
+    facts.statement_lines = [
+        min([statement.lineno, *(d.lineno for d in getattr(statement, "decorator_list", ()))])
+        for statement in tree.body
+    ]
+    facts.source_digest = source_digest(source)
     return facts
 
 
