@@ -10,8 +10,8 @@ from typing import Any, Optional
 import pytest
 
 from fastlint.engine.findings import Finding
-from fastlint.engine.project import extract_facts
-from fastlint.rules.blocking import BlockingCallInAsync, TransitiveBlockingCall
+from fastlint.engine.project import ProjectIndex, extract_facts
+from fastlint.rules.blocking import BlockingCallInAsync, TransitiveBlockingCall, _new_blocking_graph
 from tests.helpers import lint_tree, write_tree
 
 RULES = [BlockingCallInAsync, TransitiveBlockingCall]
@@ -810,3 +810,32 @@ def test_relative_imports_inside_functions(tmp_path: Path) -> None:
         ("pkg/sub/routes.py", "FL102", 5, 20),
     ]
     assert "load() → read() → open()" in findings[1].message
+
+
+CHAINS = """\
+import time
+
+def top():
+    longer()
+    shorter()
+
+def longer():
+    deeper()
+
+def deeper():
+    time.sleep(1)
+
+def shorter():
+    time.sleep(1)
+"""
+
+
+def test_chain_does_not_depend_on_earlier_questions() -> None:
+    """The chain a finding names is the same whatever was asked before (files checked earlier
+    in this process or in another worker): a memoized chain is no shortcut."""
+    index = ProjectIndex([extract_facts("m.py", CHAINS, name="m")])
+    fresh = _new_blocking_graph(index, frozenset()).chain("m.top")
+    primed = _new_blocking_graph(index, frozenset())
+    assert primed.chain("m.longer") is not None
+    assert primed.chain("m.top") == fresh
+    assert fresh is not None and [step.callee for step in fresh] == ["shorter", "time.sleep"]

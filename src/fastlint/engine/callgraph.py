@@ -731,13 +731,12 @@ class CallGraph:
                 if nxt is None or nxt.qualified in came_from or not self._follows(nxt):
                     continue
                 step = ChainStep(nxt.qualname, current.module.name, line)
-                known = self._chains.get(nxt.qualified, ())
-                if known is None:
+                if nxt.qualified in self._chains and self._chains[nxt.qualified] is None:
                     continue  # already proven not to block
+                # A chain memoized for `nxt` is not a shortcut: which chain this search finds
+                # must not depend on the questions asked before (files checked earlier in
+                # this process, or in another worker).
                 came_from[nxt.qualified] = (current.qualified, step)
-                if known:
-                    found = (nxt.qualified, known)
-                    break
                 queue.append(nxt)
         if found is None:
             for visited in came_from:
@@ -747,17 +746,12 @@ class CallGraph:
         # Rebuild the path from the start to the function that makes the target call.
         node, tail = found
         steps: list[ChainStep] = list(tail)
-        path: list[str] = [node]
         while True:
             link = came_from[node]
             if link is None:
                 break
             node, step = link
             steps.insert(0, step)
-            path.append(node)
-        # Every function on the path reaches the target through the rest of the chain.
-        path.reverse()
-        for index, function_name in enumerate(path):
-            if function_name != qualified or memoize_start:
-                self._chains.setdefault(function_name, tuple(steps[index:]))
+        if memoize_start:
+            self._chains[qualified] = tuple(steps)
         return tuple(steps)

@@ -820,8 +820,8 @@ def covers(first: PathPattern, second: PathPattern) -> bool:
         # `first` matches only paths of its segment count, each literal segment as written.
         if second.segments is None or len(second.segments) != len(first.segments):
             return False
-        for theirs, mine in zip(first.segments, second.segments):
-            if "{" not in theirs and theirs != mine:
+        for first_segment, second_segment in zip(first.segments, second.segments):
+            if "{" not in first_segment and first_segment != second_segment:
                 return False
     literals = first.literals | second.literals
     alphabet = set(literals) | set(_HEX) | {"/", "\n", ".", "-"}

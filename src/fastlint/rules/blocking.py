@@ -440,11 +440,11 @@ class _BlockingScreens:
         for module in modules:
             prefix = f"{module.name}." if module.name else ""
             for name in (*module.assignments, *module.annotations):
-                cls = project.object_class(prefix + name)
-                found = derived.get(cls) if cls is not None else None
-                if found:
-                    objects[project.resolve(prefix + name)] = found
-                    for owner in found:
+                made_by = project.object_class(prefix + name)
+                owners = derived.get(made_by) if made_by is not None else None
+                if owners:
+                    objects[project.resolve(prefix + name)] = owners
+                    for owner in owners:
                         words[owner].add(name)
         derived.update(objects)
         for module in modules:
