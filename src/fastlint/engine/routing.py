@@ -1239,8 +1239,16 @@ class RouteTable:
             return patterns[path]
 
         first_copy: dict[RouteFact, int] = {}
+        # Earlier routes that may cover a path of n segments: those of n segments, and those
+        # with a `{x:path}` parameter (key None); positions ascending, so the first found is
+        # the earliest.
+        by_segments: dict[Optional[int], list[int]] = {}
         for position, entry in enumerate(entries):
             first_copy.setdefault(entry.ref.fact, position)
+            compiled = pattern(entry.path) if entry.path is not None else None
+            if compiled is not None:
+                key = len(compiled.segments) if compiled.segments is not None else None
+                by_segments.setdefault(key, []).append(position)
         for position, entry in enumerate(entries):
             fact = entry.ref.fact
             if fact in found or first_copy[fact] != position or not entry.reliable:
@@ -1257,7 +1265,10 @@ class RouteTable:
             mine = pattern(entry.path)
             if mine is None:
                 continue
-            for earlier in entries[:position]:
+            # A route of fixed segments never covers one with a `{x:path}` parameter.
+            keys = (None,) if mine.segments is None else (len(mine.segments), None)
+            candidates = sorted(p for key in keys for p in by_segments.get(key, ()) if p < position)
+            for earlier in (entries[p] for p in candidates):
                 if not earlier.reliable or earlier.path is None or earlier.ref.fact.methods is None:
                     continue
                 if earlier.ref.fact == fact:
