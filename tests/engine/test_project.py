@@ -88,3 +88,20 @@ def test_namespace_directory_inside_a_package_keeps_the_full_name(tmp_path: Path
         False,
     )
     assert module_name_for(str(tmp_path / "x/y.py")) == ("y", False)
+
+
+def test_memoized_resolve_records_the_same_dependencies() -> None:
+    """A check that resolves a name answered before still depends on the modules it went
+    through (the cache invalidates by them)."""
+    index = ProjectIndex(
+        [
+            extract_facts("pkg/__init__.py", "from pkg.core import app\n", name="pkg"),
+            extract_facts("pkg/core.py", "app = 1\n", name="pkg.core"),
+        ]
+    )
+    recorded = []
+    for _ in range(2):
+        index.track()
+        assert index.resolve("pkg.app") == "pkg.core.app"
+        recorded.append(index.tracked())
+    assert recorded[0] == recorded[1] and recorded[0]

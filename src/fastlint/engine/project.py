@@ -481,6 +481,7 @@ class ProjectIndex:
         self.ast_failed: set[str] = set()  # absolute paths
         self.too_complex: set[str] = set()  # absolute paths
         self._tracked: Optional[dict[str, Optional[str]]] = None
+        self._resolved: dict[str, tuple[str, dict[str, Optional[str]]]] = {}
         self._pydantic_v2: Optional[bool] = None
         self._dependency_targets: Optional[set[str]] = None
         for facts in modules or []:
@@ -497,6 +498,7 @@ class ProjectIndex:
     def add_name(self, name: str, digest: str = "", path: str = "") -> None:
         """Make a module known by name (its facts may follow with `add`)."""
         path = os.path.abspath(path) if path else ""
+        self._resolved.clear()
         known = self._paths.get(name)
         if known is not None and path and known != path:
             self._ambiguous.add(name)
@@ -587,6 +589,20 @@ class ProjectIndex:
 
     def resolve(self, qualified: str) -> str:
         """Follow re-exports through project modules to where a name is defined."""
+        memo = self._resolved.get(qualified)
+        if memo is None:
+            # Memoized with the module lookups it made, which a tracked check records again.
+            outer, self._tracked = self._tracked, {}
+            try:
+                memo = (self._resolve(qualified), self._tracked)
+            finally:
+                self._tracked = outer
+            self._resolved[qualified] = memo
+        if self._tracked is not None:
+            self._tracked.update(memo[1])
+        return memo[0]
+
+    def _resolve(self, qualified: str) -> str:
         for _ in range(MAX_ALIAS_HOPS):
             split = self._split(qualified)
             if split is None:
