@@ -482,6 +482,7 @@ class ProjectIndex:
         self.too_complex: set[str] = set()  # absolute paths
         self._tracked: Optional[dict[str, Optional[str]]] = None
         self._resolved: dict[str, tuple[str, dict[str, Optional[str]]]] = {}
+        self._whole_digest: Optional[str] = None
         self._pydantic_v2: Optional[bool] = None
         self._dependency_targets: Optional[set[str]] = None
         for facts in modules or []:
@@ -499,6 +500,7 @@ class ProjectIndex:
         """Make a module known by name (its facts may follow with `add`)."""
         path = os.path.abspath(path) if path else ""
         self._resolved.clear()
+        self._whole_digest = None
         known = self._paths.get(name)
         if known is not None and path and known != path:
             self._ambiguous.add(name)
@@ -546,7 +548,9 @@ class ProjectIndex:
         return [facts for facts in self._modules.values() if facts is not None]
 
     def whole_digest(self) -> str:
-        return repr((sorted(self.digests.items()), sorted(self._ambiguous)))
+        if self._whole_digest is None:
+            self._whole_digest = repr((sorted(self.digests.items()), sorted(self._ambiguous)))
+        return self._whole_digest
 
     def facts_for_path(self, path: str) -> Optional[ModuleFacts]:
         """The facts of one file (its own; no dependency on other modules)."""

@@ -726,11 +726,7 @@ class PathPattern:
         self.accept = self._literal(state, path[position:])
         # Without a `{x:path}` parameter every matched path has these many segments, and a
         # segment without a parameter matches only itself: a cheap test before the automaton.
-        self.segments: Optional[tuple[str, ...]] = (
-            None
-            if any(m.group(2) == ":path" for m in _PARAM.finditer(path))
-            else tuple(path.split("/"))
-        )
+        self.segments = path_segments(path)
 
     def _new(self) -> int:
         self.edges.append([])
@@ -797,6 +793,13 @@ class PathPattern:
             if label is not None and _class_accepts(label, char)
         }
         return self.closure(moved) if moved else frozenset()
+
+
+def path_segments(path: str) -> Optional[tuple[str, ...]]:
+    """The segments every path a route matches has, or None with a `{x:path}` parameter."""
+    if any(match.group(2) == ":path" for match in _PARAM.finditer(path)):
+        return None
+    return tuple(path.split("/"))
 
 
 def compile_pattern(path: str) -> Optional[PathPattern]:
@@ -1245,9 +1248,9 @@ class RouteTable:
         by_segments: dict[Optional[int], list[int]] = {}
         for position, entry in enumerate(entries):
             first_copy.setdefault(entry.ref.fact, position)
-            compiled = pattern(entry.path) if entry.path is not None else None
-            if compiled is not None:
-                key = len(compiled.segments) if compiled.segments is not None else None
+            if entry.path is not None:
+                segments = path_segments(entry.path)
+                key = len(segments) if segments is not None else None
                 by_segments.setdefault(key, []).append(position)
         for position, entry in enumerate(entries):
             fact = entry.ref.fact
