@@ -200,3 +200,28 @@ def test_warm_cli_run_imports_neither_libcst_nor_rules(tmp_path: Path) -> None:
     )
     assert "LOADED []" in result.stderr, result.stderr
     assert len(json.loads(result.stdout)) == 1
+
+
+def test_project_wide_answers_are_reused_only_for_the_same_project(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A comment edit re-checks one file without recomputing the route table; a change to
+    any module's facts computes it again."""
+    from fastlint.engine import routing
+
+    computed: list[int] = []
+    original = routing.RouteTable._compute
+
+    def counting(self: routing.RouteTable) -> dict[str, list[routing.Shadowing]]:
+        computed.append(1)
+        return original(self)
+
+    monkeypatch.setattr(routing.RouteTable, "_compute", counting)
+    write_tree(tmp_path, {"pkg/__init__.py": "", "pkg/main.py": MAIN, "pkg/featured.py": FEATURED})
+    lint(tmp_path, codes=("FL202",))
+    (tmp_path / "pkg/featured.py").write_text(FEATURED + "# a comment\n")
+    computed.clear()
+    result = lint(tmp_path, codes=("FL202",))
+    assert computed == [] and [f.path for f in result.findings] == ["pkg/featured.py"]
+    (tmp_path / "pkg/main.py").write_text(MAIN.replace("/items/{anything}", "/other/{anything}"))
+    assert lint(tmp_path, codes=("FL202",)).findings == [] and computed == [1]

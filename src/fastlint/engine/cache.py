@@ -140,6 +140,7 @@ class Cache:
         self.directory = os.path.join(directory, __version__)
         self.results_path = os.path.join(self.directory, f"{key}.results")
         self.facts_path = os.path.join(self.directory, f"{key}.facts")
+        self.derived_path = os.path.join(self.directory, f"{key}.derived")
         self.entries: dict[str, CacheEntry] = self._load(self.results_path) or {}
         self._facts: Optional[dict[str, ModuleFacts]] = None
         self.facts_changed = False
@@ -168,6 +169,21 @@ class Cache:
         if self._facts is None:
             self._facts = self._load(self.facts_path) or {}
         return self._facts
+
+    def load_derived(self, stamp: str) -> dict[str, object]:
+        """Values computed from the whole project (`ProjectIndex.derived`), if they were
+        computed from a project with this stamp; empty otherwise."""
+        found = self._load(self.derived_path)
+        if isinstance(found, tuple) and len(found) == 2 and found[0] == stamp:
+            return dict(found[1])
+        return {}
+
+    def save_derived(self, stamp: str, values: dict[str, object]) -> None:
+        try:
+            os.makedirs(self.directory, exist_ok=True)
+            _write_atomic(self.derived_path, pickle.dumps((stamp, values), protocol=4))
+        except (OSError, pickle.PicklingError, TypeError, AttributeError):
+            pass  # only a later run's head start is lost
 
     def store_facts(self, path: str, facts: ModuleFacts) -> None:
         self.facts[path] = facts

@@ -12,7 +12,7 @@ import builtins
 import functools
 import os
 from dataclasses import dataclass, field
-from typing import Optional, Union
+from typing import Callable, Optional, TypeVar, Union, cast
 
 from fastlint.engine.callgraph import FunctionSummary, collect_functions
 from fastlint.engine.imports import ast_dotted, resolve_relative
@@ -93,6 +93,8 @@ class ModuleFacts:
     statement_lines: list[int] = field(default_factory=list)
     source_digest: str = ""
 
+
+T = TypeVar("T")
 
 # How far above a file to look for the package it belongs to.
 MAX_PACKAGE_DEPTH = 12
@@ -483,24 +485,24 @@ class ProjectIndex:
         self._tracked: Optional[dict[str, Optional[str]]] = None
         self._resolved: dict[str, tuple[str, dict[str, Optional[str]]]] = {}
         self._whole_digest: Optional[str] = None
-        self._pydantic_v2: Optional[bool] = None
-        self._dependency_targets: Optional[set[str]] = None
+        self.derived_values: dict[str, object] = {}
+        self.derived_changed = False
         for facts in modules or []:
             self.add(facts)
 
     @property
     def uses_pydantic_v2(self) -> bool:
         """Some module of the project uses an API that only Pydantic 2 has (depends on all)."""
-        self.depends_on_everything()
-        if self._pydantic_v2 is None:
-            self._pydantic_v2 = any(facts.uses_pydantic_v2 for facts in self._by_path.values())
-        return self._pydantic_v2
+        return self.derived(
+            "pydantic-v2", lambda: any(facts.uses_pydantic_v2 for facts in self._by_path.values())
+        )
 
     def add_name(self, name: str, digest: str = "", path: str = "") -> None:
         """Make a module known by name (its facts may follow with `add`)."""
         path = os.path.abspath(path) if path else ""
         self._resolved.clear()
         self._whole_digest = None
+        self.derived_values = {}
         known = self._paths.get(name)
         if known is not None and path and known != path:
             self._ambiguous.add(name)
@@ -519,8 +521,6 @@ class ProjectIndex:
         if facts.too_complex:
             self.too_complex.add(os.path.abspath(facts.path))
         path = os.path.abspath(facts.path)
-        self._pydantic_v2 = None
-        self._dependency_targets = None
         self.add_name(facts.name, digest or self.digests.get(facts.name, ""), path)
         self._by_path[path] = facts
         if self._paths.get(facts.name) == path:
@@ -541,6 +541,24 @@ class ProjectIndex:
         """Record that the file being checked depends on every module of the project."""
         if self._tracked is not None:
             self._tracked["*"] = None
+
+    def derived(self, key: str, compute: Callable[[], T]) -> T:
+        """A value computed from every module (so it depends on all of them), once per index.
+
+        Values are kept in the cache with the index they came from (`derived_stamp`): a run in
+        which one file changed but no module's facts did reuses them. They must be picklable
+        and hold no reference to the index.
+        """
+        self.depends_on_everything()
+        if key not in self.derived_values:
+            self.derived_values[key] = compute()
+            self.derived_changed = True
+        return cast(T, self.derived_values[key])
+
+    def derived_stamp(self) -> str:
+        """What derived values depend on: every module's facts, and where each module lives
+        (route tables name files)."""
+        return repr((self.whole_digest(), sorted(self._paths.items())))
 
     def all_modules(self) -> list[ModuleFacts]:
         """Every module's facts: a rule that reads them all depends on all of them."""
@@ -648,18 +666,18 @@ class ProjectIndex:
 
     def is_dependency(self, qualified: str) -> bool:
         """Whether a callable is passed to `Depends()`/`Security()` somewhere in the project."""
-        self.depends_on_everything()
-        if self._dependency_targets is None:
-            targets: set[str] = set()
-            for facts in self._by_path.values():
-                for target in facts.dependencies:
-                    resolved = self.resolve(target)
-                    targets.add(resolved)
-                    # Also by shorter names: namespace packages index modules by those.
-                    parts = resolved.split(".")
-                    targets.update(".".join(parts[i:]) for i in range(1, len(parts) - 1))
-            self._dependency_targets = targets
-        return self.resolve(qualified) in self._dependency_targets
+        return self.resolve(qualified) in self.derived("dependency-targets", self._dependencies)
+
+    def _dependencies(self) -> frozenset[str]:
+        targets: set[str] = set()
+        for facts in self._by_path.values():
+            for target in facts.dependencies:
+                resolved = self.resolve(target)
+                targets.add(resolved)
+                # Also by shorter names: namespace packages index modules by those.
+                parts = resolved.split(".")
+                targets.update(".".join(parts[i:]) for i in range(1, len(parts) - 1))
+        return frozenset(targets)
 
     def class_bases(self, qualified: str) -> Optional[list[str]]:
         split = self._split(self.resolve(qualified))

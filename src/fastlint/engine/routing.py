@@ -895,6 +895,7 @@ class RouteTable:
         self.modules: dict[str, ModuleFacts] = {m.name: m for m in index.all_modules()}
         if replaced is not None:
             self.modules[replaced.name] = replaced
+        self._replaced = replaced is not None  # a fix round's text: not the index's answer
         self._owner_cache: dict[str, Optional[str]] = {}
         self._reordered: Optional[set[str]] = None  # None: anything may be reordered
         self._reorder_known = False
@@ -1102,7 +1103,10 @@ class RouteTable:
     def shadowed_in(self, module: str) -> list[Shadowing]:
         """The unreachable routes registered in one module."""
         if self._shadowings is None:
-            self._shadowings = self._compute()
+            if self._replaced:
+                self._shadowings = self._compute()
+            else:
+                self._shadowings = self.index.derived("route-shadowing", self._compute)
         return self._shadowings.get(module, [])
 
     # shadowing --------------------------------------------------------------------------

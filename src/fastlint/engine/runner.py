@@ -395,6 +395,8 @@ def run(
                 progress(done, len(to_check))
             if cache is not None:
                 _remember(cache, state, file_result, index)
+        if cache is not None and index.derived_changed:
+            cache.save_derived(index.derived_stamp(), index.derived_values)
 
     for state in states:
         file_result = fresh.get(id(state))
@@ -429,6 +431,9 @@ def _complete_index(index: ProjectIndex, states: list[_FileState], cache: Option
             if cache is not None:
                 cache.store_facts(path, facts)
         index.add(facts, state.entry.facts_digest or "")
+    if cache is not None:
+        # What rules computed from the whole project last time, if no module changed since.
+        index.derived_values = cache.load_derived(index.derived_stamp())
 
 
 def _remember(

@@ -299,16 +299,26 @@ def _merge(known: dict[str, Leaves], name: str, leaves: Leaves) -> None:
         known[name] = leaves
 
 
+@dataclass(frozen=True)
 class _BlockingScreens:
-    """What the screens need from the whole project, computed once per index."""
+    """What the screens need from the whole project, computed once per index (and kept in
+    the cache with it)."""
+
+    # Project names (and every dotted prefix of them) under which a blocking call may be
+    # reached, with the last names such calls are written with.
+    fl101: dict[str, Leaves]
+    # Names one of which a file must write for FL102 to report there.
+    fl102: _BlockingNames
+
+
+class _ScreenBuilder:
+    """Builds `_BlockingScreens` from the project index."""
 
     def __init__(self, project: ProjectIndex) -> None:
         self.project = project
-        # Project names (and every dotted prefix of them) under which a blocking call may be
-        # reached, with the last names such calls are written with.
-        self.fl101: dict[str, Leaves] = self._fl101_names()
-        # Words one of which a file must contain for FL102 to report there.
-        self.fl102: _BlockingNames = self._fl102_words()
+
+    def build(self) -> _BlockingScreens:
+        return _BlockingScreens(self._fl101_names(), self._fl102_words())
 
     def _class_leaves(self, qualified: str) -> tuple[bool, Leaves]:
         """A class and its ancestors (through project classes): the catalogue under them."""
@@ -493,13 +503,7 @@ class _BlockingNames:
 
 
 def _screens(project: ProjectIndex) -> _BlockingScreens:
-    project.depends_on_everything()
-    screens = getattr(project, "_blocking_screens", None)
-    if screens is None:
-        screens = _BlockingScreens(project)
-        project._blocking_screens = screens  # type: ignore[attr-defined]
-    assert isinstance(screens, _BlockingScreens)
-    return screens
+    return project.derived("blocking-screens", _ScreenBuilder(project).build)
 
 
 def _is_catalogue_class(prefix: str) -> bool:
@@ -556,7 +560,11 @@ class _FileWords:
 
 
 def _import_may_block(
-    local: Optional[str], qualified: str, words: _FileWords, screens: _BlockingScreens
+    local: Optional[str],
+    qualified: str,
+    words: _FileWords,
+    screens: _BlockingScreens,
+    project: ProjectIndex,
 ) -> bool:
     """Whether calls through a name imported as `local` may block here.
 
@@ -564,7 +572,7 @@ def _import_may_block(
     """
     if not qualified:
         return True
-    for name in (qualified, screens.project.resolve(qualified)):
+    for name in (qualified, project.resolve(qualified)):
         found, leaves = _blocking_leaves(name)
         if local is None and (found or name in screens.fl101):
             return True  # `from time import (\n sleep as nap)`: `nap` may be anything
@@ -638,7 +646,7 @@ def _may_block_in_async(text: str, facts: Optional[ModuleFacts], project: Projec
     screens = _screens(project)
     words = _FileWords(text)
     imports = (*facts.imports.items(), *_nested_imports(text, facts))
-    return any(_import_may_block(local, name, words, screens) for local, name in imports)
+    return any(_import_may_block(local, name, words, screens, project) for local, name in imports)
 
 
 def _calls_blocking_helper(text: str, facts: Optional[ModuleFacts], project: ProjectIndex) -> bool:

@@ -69,10 +69,10 @@ def _context_manager_names(project: ProjectIndex) -> Optional[re.Pattern[str]]:
 
     Built once per index; the answer depends on every module.
     """
-    project.depends_on_everything()
-    cached: Optional[tuple[Optional[re.Pattern[str]]]] = getattr(project, "_fl302_names", None)
-    if cached is not None:
-        return cached[0]
+    return project.derived("fl302-names", lambda: _build_context_manager_names(project))
+
+
+def _build_context_manager_names(project: ProjectIndex) -> Optional[re.Pattern[str]]:
     modules = project.all_modules()
     names: set[str] = set()
     for module in modules:
@@ -88,9 +88,7 @@ def _context_manager_names(project: ProjectIndex) -> Optional[re.Pattern[str]]:
     # As a `Depends()` argument the name is followed by `,` or `)` (or a comment); `as` keeps
     # an import that renames it (possibly inside a function, where the facts do not look).
     follows = r"(?=[\s\\]*(?:[,)#]|as\b))"
-    pattern = re.compile(rf"\b(?:{words})\b{follows}") if names else None
-    project._fl302_names = (pattern,)  # type: ignore[attr-defined]
-    return pattern
+    return re.compile(rf"\b(?:{words})\b{follows}") if names else None
 
 
 def dependency_target(call: cst.Call) -> Optional[cst.BaseExpression]:

@@ -490,16 +490,15 @@ _WORD_RE = re.compile(r"\w+")
 def _aliases_of(project: ProjectIndex, packages: tuple[str, ...]) -> frozenset[str]:
     """Names project modules bind to something of `packages` (built once per index; the
     answer depends on every module)."""
-    memo: dict[tuple[str, ...], frozenset[str]] = project.__dict__.setdefault("_fl403_aliases", {})
-    if packages not in memo:
-        memo[packages] = frozenset(
+    return project.derived(
+        f"fl403-aliases-{'-'.join(packages)}",
+        lambda: frozenset(
             alias
             for module in project.all_modules()
             for alias, target in module.imports.items()
             if project.resolve(target).split(".")[0] in packages
-        )
-    project.depends_on_everything()
-    return memo[packages]
+        ),
+    )
 
 
 def _import_targets(text: str, facts: ModuleFacts) -> Iterator[str]:
