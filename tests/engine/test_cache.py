@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import pickle
 import subprocess
 import sys
 from pathlib import Path
@@ -225,3 +226,25 @@ def test_project_wide_answers_are_reused_only_for_the_same_project(
     assert computed == [] and [f.path for f in result.findings] == ["pkg/featured.py"]
     (tmp_path / "pkg/main.py").write_text(MAIN.replace("/items/{anything}", "/other/{anything}"))
     assert lint(tmp_path, codes=("FL202",)).findings == [] and computed == [1]
+
+
+def test_answers_computed_in_worker_processes_are_kept(tmp_path: Path) -> None:
+    files = {f"pkg/m{i}.py": f"X{i} = {i}\n" for i in range(30)}
+    write_tree(tmp_path, {**files, "pkg/__init__.py": "", "pkg/main.py": MAIN})
+    write_tree(tmp_path, {"pkg/featured.py": FEATURED})
+    cwd = os.getcwd()
+    os.chdir(tmp_path)
+    try:
+        run(
+            ["."],
+            project_root=str(tmp_path),
+            rules_for=lambda _file: ("FL202",),
+            load_rules=load_rules,
+            options={},
+            run_options=RunOptions(jobs=2, cache_dir=str(tmp_path / ".cache"), cache_key="k"),
+        )
+    finally:
+        os.chdir(cwd)
+    [derived] = (tmp_path / ".cache").rglob("*.derived")
+    stamp, values = pickle.loads(derived.read_bytes())
+    assert "route-shadowing" in values

@@ -54,6 +54,9 @@ class FileResult:
     digest: str = ""
     dependencies: dict[str, tuple[Optional[str], Optional[str]]] = field(default_factory=dict)
     internal_error: bool = False
+    # Project-wide answers a worker process computed first (`ProjectIndex.derived`), for the
+    # parent to keep in the cache.
+    derived: dict[str, object] = field(default_factory=dict)
 
 
 @dataclass
@@ -196,9 +199,12 @@ def _rules_for(codes: tuple[str, ...]) -> tuple[type[Rule], ...]:
 
 def _check_task(task: tuple[DiscoveredFile, tuple[str, ...], tuple[str, bool]]) -> FileResult:
     file, codes, module = task
-    return check_file(
-        file, _rules_for(codes), _WORKER["index"], _WORKER["options"], _WORKER["run"], module
-    )
+    index: ProjectIndex = _WORKER["index"]
+    result = check_file(file, _rules_for(codes), index, _WORKER["options"], _WORKER["run"], module)
+    if index.derived_changed and _WORKER.get("in_worker"):
+        result.derived = dict(index.derived_values)
+        index.derived_changed = False
+    return result
 
 
 def _facts_task(task: tuple[str, str, bool]) -> tuple[Optional[ModuleFacts], str]:
@@ -217,11 +223,13 @@ def _pool(jobs: int, state: dict[str, Any]) -> Executor:
     from concurrent.futures import ProcessPoolExecutor
 
     _WORKER.clear()
-    _WORKER.update(state)
+    _WORKER.update(state, in_worker=True)
     methods = multiprocessing.get_all_start_methods()
     if "fork" in methods:
         return ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork"))
-    return ProcessPoolExecutor(jobs, initializer=_init_worker, initargs=(state,))
+    return ProcessPoolExecutor(
+        jobs, initializer=_init_worker, initargs=({**state, "in_worker": True},)
+    )
 
 
 def _map(
@@ -391,6 +399,11 @@ def run(
         checked = _map(_check_task, work, jobs, state_for_workers)
         for done, (state, file_result) in enumerate(zip(to_check, checked), start=1):
             fresh[id(state)] = file_result
+            for key, value in file_result.derived.items():
+                if key not in index.derived_values:
+                    index.derived_values[key] = value
+                    index.derived_changed = True
+            file_result.derived = {}
             if progress is not None:
                 progress(done, len(to_check))
             if cache is not None:
