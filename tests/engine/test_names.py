@@ -102,3 +102,19 @@ def test_lambda_parameter_shadows() -> None:
 def test_decorator_resolves_in_enclosing_scope() -> None:
     code = "import app\n\n@app.route()\ndef f(app):\n    pass\n"
     assert resolved(code) == ["app.route"]
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        # Bindings made by statements, in a file without `:=` (expressions are not entered).
+        "import time\nwith open('x') as time:\n    time.sleep(1)\n",
+        "import time\nfor time in range(3):\n    time.sleep(1)\n",
+        "import time\ntry:\n    pass\nexcept E as time:\n    time.sleep(1)\n",
+        "import time\ntime: int = 3\ntime.sleep(1)\n",
+        # `:=` deep inside an expression still binds.
+        "import time\nif [(time := 3)]:\n    time.sleep(1)\n",
+    ],
+)
+def test_rebinding_shadows_the_import(code: str) -> None:
+    assert resolved(code)[-1] == "None"

@@ -50,7 +50,7 @@ class FileContext:
         self.options = options
         self.module_name = module_name
         self.file_kind = file_kind
-        self.names = NameResolver(module_name, is_package)
+        self.names = NameResolver(module_name, is_package, has_walrus=":=" in source.text)
         self.ancestors: list[cst.CSTNode] = []  # from the module down to the current node
         self.scope: Optional[Scope] = Scope(module, "", None) if module is not None else None
         self.pending: list[PendingFinding] = []

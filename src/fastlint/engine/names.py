@@ -65,10 +65,14 @@ def _import_alias_name(node: Union[cst.Attribute, cst.Name]) -> str:
 class _BindingCollector:
     """Collects the names a scope binds, without entering nested scopes' bodies."""
 
-    def __init__(self, scope: Scope, module_name: str, package: str) -> None:
+    def __init__(
+        self, scope: Scope, module_name: str, package: str, enter_expressions: bool = True
+    ) -> None:
         self.scope = scope
         self.module_name = module_name
         self.package = package
+        # Inside expressions only `:=` binds: without one in the file, they are skipped.
+        self.enter_expressions = enter_expressions
         self.bindings: dict[str, list[Binding]] = {}
 
     def add(self, name: str, binding: Binding) -> None:
@@ -110,8 +114,11 @@ class _BindingCollector:
 
     def _visit(self, root: cst.CSTNode) -> None:
         stack: list[cst.CSTNode] = [root]
+        enter_expressions = self.enter_expressions
         while stack:
             node = stack.pop()
+            if not enter_expressions and isinstance(node, cst.BaseExpression):
+                continue
             if isinstance(node, (cst.FunctionDef, cst.ClassDef)):
                 kind = "def" if isinstance(node, cst.FunctionDef) else "class"
                 self.add(node.name.value, Binding(kind, self.qualify(node.name.value)))
@@ -177,13 +184,16 @@ class _BindingCollector:
 class NameResolver:
     """Resolves names at a point of the walk to qualified names, scope by scope."""
 
-    def __init__(self, module_name: str, is_package: bool) -> None:
+    def __init__(self, module_name: str, is_package: bool, has_walrus: bool = True) -> None:
+        """`has_walrus`: the text may hold `:=` (False only when it certainly does not)."""
         self.module_name = module_name
         self.package = module_package(module_name, is_package)
+        self.has_walrus = has_walrus
 
     def bindings(self, scope: Scope) -> dict[str, list[Binding]]:
         if scope._bindings is None:
-            scope._bindings = _BindingCollector(scope, self.module_name, self.package).collect()
+            collector = _BindingCollector(scope, self.module_name, self.package, self.has_walrus)
+            scope._bindings = collector.collect()
         return scope._bindings
 
     def lookup(self, name: str, scope: Scope) -> Optional[Binding]:
