@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -36,6 +37,18 @@ def test_invalid_example_is_found(tmp_path: Path, case: tuple[type[Rule], int]) 
     if example.fixed is not None:
         _, fixed = lint_example(tmp_path, rule, example, fix=True)
         assert fixed == example.fixed
+
+
+@pytest.mark.parametrize("case", INVALID, ids=[_id(c) for c in INVALID])
+def test_invalid_example_with_windows_line_endings_is_found(
+    tmp_path: Path, case: tuple[type[Rule], int]
+) -> None:
+    """Screens and rules see through `\r\n` (a screen once dropped every CRLF file)."""
+    rule, index = case
+    example = as_example(rule.invalid[index])
+    crlf = dataclasses.replace(example, code=example.code.replace("\n", "\r\n"))
+    findings, _ = lint_example(tmp_path, rule, crlf)
+    assert [f.code for f in findings if f.code == rule.code], findings
 
 
 @pytest.mark.parametrize("rule", ALL_RULES, ids=[r.code for r in ALL_RULES])

@@ -76,7 +76,6 @@ def may_register_routes(text: str) -> bool:
         return False
     if "\r" in text:  # `^` in the patterns knows only `\n` line ends
         text = text.replace("\r\n", "\n").replace("\r", "\n")
-        return False
     if _ROUTE_DECORATOR_LINE.search(text):
         return True
     if not _ROUTE_ATTRIBUTE.search(text):
