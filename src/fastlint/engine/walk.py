@@ -70,6 +70,16 @@ def _node_fields(node_type: type[cst.CSTNode]) -> tuple[str, ...]:
     return fields
 
 
+_REVERSED_FIELDS_CACHE: dict[type[cst.CSTNode], tuple[str, ...]] = {}
+
+
+def _reversed_fields(node_type: type[cst.CSTNode]) -> tuple[str, ...]:
+    fields = _REVERSED_FIELDS_CACHE.get(node_type)
+    if fields is None:
+        fields = _REVERSED_FIELDS_CACHE[node_type] = tuple(reversed(_node_fields(node_type)))
+    return fields
+
+
 def iter_children(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
     """The child nodes that can matter to a rule, in source order."""
     for name in _node_fields(type(node)):
@@ -107,6 +117,12 @@ def walk(
             continue
         stack.append(node)
         stack.append(leave_marker)
-        children = list(iter_children(node))
-        children.reverse()
-        stack.extend(children)
+        # `iter_children` inlined, pushing in reverse so that children pop in source order.
+        for name in _reversed_fields(type(node)):
+            value = getattr(node, name)
+            if isinstance(value, cst.CSTNode):
+                stack.append(value)
+            elif isinstance(value, (list, tuple)):
+                for item in reversed(value):
+                    if isinstance(item, cst.CSTNode):
+                        stack.append(item)

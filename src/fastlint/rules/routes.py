@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from collections.abc import Iterator, Sequence
@@ -64,6 +65,7 @@ def _continues(decorator: str) -> bool:
     return opened != sum(code.count(c) for c in ")]}")
 
 
+@functools.lru_cache(maxsize=4)  # three route rules screen the same text in turn
 def may_register_routes(text: str) -> bool:
     """Whether the text may hold `@<expr>.get(...)`-style decorators or `add_api_route` calls.
 
