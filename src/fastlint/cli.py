@@ -7,7 +7,6 @@ start fast.
 from __future__ import annotations
 
 import contextlib
-import gc
 import os
 import sys
 from collections.abc import Iterator
@@ -136,9 +135,6 @@ def check(
     from fastlint.output import Report, renderer
     from fastlint.rules import CATALOG, load_rules
 
-    # Syntax trees and facts are many small objects that never form cycles: collecting
-    # cycles as often as the default thresholds ask costs a tenth of a run.
-    gc.set_threshold(100_000, 50, 100)
     targets = list(paths) or ["."]
     start = targets[0] if os.path.isdir(targets[0]) else os.path.dirname(targets[0]) or "."
     try:

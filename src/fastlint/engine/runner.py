@@ -10,6 +10,7 @@ the same for any number of jobs, with or without the cache.
 from __future__ import annotations
 
 import dataclasses
+import gc
 import os
 import traceback
 from collections.abc import Iterator, Sequence
@@ -389,25 +390,15 @@ def run(
     fresh: dict[int, FileResult] = {}
     if to_check:
         _complete_index(index, states, cache)
-        state_for_workers = {
-            "index": index,
-            "options": options,
-            "run": run_options,
-            "load_rules": load_rules,
-        }
-        work = [(s.file, s.codes, s.module) for s in to_check]
-        checked = _map(_check_task, work, jobs, state_for_workers)
-        for done, (state, file_result) in enumerate(zip(to_check, checked), start=1):
-            fresh[id(state)] = file_result
-            for key, value in file_result.derived.items():
-                if key not in index.derived_values:
-                    index.derived_values[key] = value
-                    index.derived_changed = True
-            file_result.derived = {}
-            if progress is not None:
-                progress(done, len(to_check))
-            if cache is not None:
-                _remember(cache, state, file_result, index)
+        # The index lives as long as the run: the cycle collector need not scan it again
+        # (nor touch its pages, which forked workers share).
+        gc.freeze()
+        try:
+            _check_all(
+                to_check, index, options, run_options, load_rules, jobs, fresh, cache, progress
+            )
+        finally:
+            gc.unfreeze()  # a caller that runs again (the tests) must not keep it forever
         if cache is not None and index.derived_changed:
             cache.save_derived(index.derived_stamp(), index.derived_values)
 
@@ -428,6 +419,38 @@ def run(
         cache.save({os.path.abspath(s.file.path) for s in states})
     result.findings.sort(key=lambda f: f.sort_key)
     return result
+
+
+def _check_all(
+    to_check: list[_FileState],
+    index: ProjectIndex,
+    options: dict[str, Any],
+    run_options: RunOptions,
+    load_rules: RuleLoader,
+    jobs: int,
+    fresh: dict[int, FileResult],
+    cache: Optional[Cache],
+    progress: Optional[Callable[[int, int], None]],
+) -> None:
+    state_for_workers = {
+        "index": index,
+        "options": options,
+        "run": run_options,
+        "load_rules": load_rules,
+    }
+    work = [(s.file, s.codes, s.module) for s in to_check]
+    checked = _map(_check_task, work, jobs, state_for_workers)
+    for done, (state, file_result) in enumerate(zip(to_check, checked), start=1):
+        fresh[id(state)] = file_result
+        for key, value in file_result.derived.items():
+            if key not in index.derived_values:
+                index.derived_values[key] = value
+                index.derived_changed = True
+        file_result.derived = {}
+        if progress is not None:
+            progress(done, len(to_check))
+        if cache is not None:
+            _remember(cache, state, file_result, index)
 
 
 def _complete_index(index: ProjectIndex, states: list[_FileState], cache: Optional[Cache]) -> None:
