@@ -248,3 +248,19 @@ def test_answers_computed_in_worker_processes_are_kept(tmp_path: Path) -> None:
     [derived] = (tmp_path / ".cache").rglob("*.derived")
     stamp, values = pickle.loads(derived.read_bytes())
     assert "route-shadowing" in values
+
+
+def test_an_edit_rewrites_only_the_shards_of_that_file(tmp_path: Path) -> None:
+    files = {f"pkg/m{i}.py": f"X{i} = {i}\n" for i in range(40)}
+    write_tree(tmp_path, {**files, "pkg/__init__.py": ""})
+    lint(tmp_path)
+
+    def contents() -> dict[str, bytes]:
+        return {p.name: p.read_bytes() for p in (tmp_path / ".cache").rglob("*.*s")}
+
+    before = contents()
+    (tmp_path / "pkg/m7.py").write_text("X7 = 8\n")
+    assert lint(tmp_path).files_cached == 40
+    after = contents()
+    changed = sorted(name.rsplit(".", 1)[1] for name in after if after[name] != before.get(name))
+    assert changed == ["facts", "results"] and len(before) > 10

@@ -134,46 +134,89 @@ def _write_atomic(path: str, data: bytes) -> None:
         raise
 
 
+# Results and facts are split by path into this many files, so that a run that changed one
+# file rewrites a sixteenth of the cache, not all of it (litellm's facts take 20 MB).
+SHARDS = 16
+
+
+def _shard(path: str) -> int:
+    """A stable shard number for a path (`hash()` differs between processes)."""
+    return (
+        hashlib.blake2b(path.encode("utf-8", "surrogatepass"), digest_size=2).digest()[0] % SHARDS
+    )
+
+
+def _load(path: str) -> Any:
+    try:
+        with open(path, "rb") as handle:
+            return pickle.load(handle)
+    except (
+        OSError,
+        EOFError,
+        pickle.UnpicklingError,
+        AttributeError,
+        ImportError,
+        TypeError,
+        ValueError,
+        IndexError,
+    ):
+        return None  # missing or from another version: start afresh
+
+
+class _ShardedStore:
+    """A dict by path kept in `SHARDS` pickle files, of which only changed ones are written."""
+
+    def __init__(self, directory: str, key: str, kind: str) -> None:
+        self.paths = [os.path.join(directory, f"{key}.{i:02d}.{kind}") for i in range(SHARDS)]
+        self.items: dict[str, Any] = {}
+        for shard_path in self.paths:
+            found = _load(shard_path)
+            if isinstance(found, dict):
+                self.items.update(found)
+        self.dirty: set[int] = set()
+
+    def put(self, path: str, value: Any) -> None:
+        self.items[path] = value
+        self.dirty.add(_shard(path))
+
+    def pop(self, path: str) -> bool:
+        if self.items.pop(path, None) is None:
+            return False
+        self.dirty.add(_shard(path))
+        return True
+
+    def save(self) -> None:
+        for index in sorted(self.dirty):
+            part = {p: v for p, v in self.items.items() if _shard(p) == index}
+            _write_atomic(self.paths[index], pickle.dumps(part, protocol=4))
+        self.dirty.clear()
+
+
 class Cache:
     def __init__(self, directory: str, key: str) -> None:
         self.root = directory
         self.directory = os.path.join(directory, __version__)
-        self.results_path = os.path.join(self.directory, f"{key}.results")
-        self.facts_path = os.path.join(self.directory, f"{key}.facts")
         self.derived_path = os.path.join(self.directory, f"{key}.derived")
-        self.entries: dict[str, CacheEntry] = self._load(self.results_path) or {}
-        self._facts: Optional[dict[str, ModuleFacts]] = None
-        self.facts_changed = False
-        self.changed = False
-
-    @staticmethod
-    def _load(path: str) -> Any:
-        try:
-            with open(path, "rb") as handle:
-                return pickle.load(handle)
-        except (
-            OSError,
-            EOFError,
-            pickle.UnpicklingError,
-            AttributeError,
-            ImportError,
-            TypeError,
-            ValueError,
-            IndexError,
-        ):
-            return None  # missing or from another version: start afresh
+        self._key = key
+        self._results = _ShardedStore(self.directory, key, "results")
+        self.entries: dict[str, CacheEntry] = self._results.items
+        self._facts: Optional[_ShardedStore] = None
 
     @property
     def facts(self) -> dict[str, ModuleFacts]:
         """Facts of cached files by path, loaded only when something must be re-checked."""
+        return self._facts_store.items
+
+    @property
+    def _facts_store(self) -> _ShardedStore:
         if self._facts is None:
-            self._facts = self._load(self.facts_path) or {}
+            self._facts = _ShardedStore(self.directory, self._key, "facts")
         return self._facts
 
     def load_derived(self, stamp: str) -> dict[str, object]:
         """Values computed from the whole project (`ProjectIndex.derived`), if they were
         computed from a project with this stamp; empty otherwise."""
-        found = self._load(self.derived_path)
+        found = _load(self.derived_path)
         if isinstance(found, tuple) and len(found) == 2 and found[0] == stamp:
             return dict(found[1])
         return {}
@@ -186,23 +229,28 @@ class Cache:
             pass  # only a later run's head start is lost
 
     def store_facts(self, path: str, facts: ModuleFacts) -> None:
-        self.facts[path] = facts
-        self.facts_changed = True
+        self._facts_store.put(path, facts)
 
     def put(self, path: str, entry: CacheEntry) -> None:
-        self.entries[path] = entry
-        self.changed = True
+        self._results.put(path, entry)
 
     def drop(self, path: str) -> None:
-        if self.entries.pop(path, None) is not None:
-            self.changed = True
+        self._results.pop(path)
+
+    def touch(self, path: str) -> None:
+        """An entry was updated in place (a new mtime for the same content)."""
+        self._results.dirty.add(_shard(path))
 
     def save(self, live_paths: set[str]) -> None:
         """Write what changed; entries of files no longer in the run are forgotten."""
         stale = [p for p in self.entries if p not in live_paths]
         for path in stale:
-            del self.entries[path]
-        if not (self.changed or self.facts_changed or stale):
+            self._results.pop(path)
+        if stale or self._facts is not None:
+            facts = self._facts_store
+            for path in [p for p in facts.items if p not in live_paths]:
+                facts.pop(path)
+        if not (self._results.dirty or (self._facts is not None and self._facts.dirty)):
             return
         try:
             os.makedirs(self.directory, exist_ok=True)
@@ -210,9 +258,8 @@ class Cache:
             if not os.path.exists(tag):
                 _write_atomic(tag, CACHEDIR_TAG.encode())
                 _write_atomic(os.path.join(self.root, ".gitignore"), b"*\n")
-            _write_atomic(self.results_path, pickle.dumps(self.entries, protocol=4))
-            if self.facts_changed or stale:
-                facts = {p: f for p, f in self.facts.items() if p in live_paths}
-                _write_atomic(self.facts_path, pickle.dumps(facts, protocol=4))
+            self._results.save()
+            if self._facts is not None:
+                self._facts.save()
         except OSError:
             pass  # a read-only tree still gets its results; only the cache is lost

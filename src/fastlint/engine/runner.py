@@ -299,7 +299,7 @@ def _lookup(state: _FileState, cache: Cache) -> None:
         return
     if digest == entry.content_hash:
         entry.mtime_ns, entry.size = state.stat.st_mtime_ns, state.stat.st_size
-        cache.changed = True
+        cache.touch(os.path.abspath(state.file.path))
         state.entry = entry
 
 
