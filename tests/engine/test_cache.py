@@ -22,7 +22,9 @@ HANDLERS = (
 )
 
 
-def lint(root: Path, *, key: str = "k", codes: tuple[str, ...] = ("FL301",)) -> RunResult:
+def lint(
+    root: Path, *, key: str = "k", codes: tuple[str, ...] = ("FL301",), jobs: int = 1
+) -> RunResult:
     cwd = os.getcwd()
     os.chdir(root)
     try:
@@ -32,7 +34,7 @@ def lint(root: Path, *, key: str = "k", codes: tuple[str, ...] = ("FL301",)) -> 
             rules_for=lambda _file: codes,
             load_rules=load_rules,
             options={},
-            run_options=RunOptions(jobs=1, cache_dir=str(root / ".cache"), cache_key=key),
+            run_options=RunOptions(jobs=jobs, cache_dir=str(root / ".cache"), cache_key=key),
         )
     finally:
         os.chdir(cwd)
@@ -232,19 +234,7 @@ def test_answers_computed_in_worker_processes_are_kept(tmp_path: Path) -> None:
     files = {f"pkg/m{i}.py": f"X{i} = {i}\n" for i in range(30)}
     write_tree(tmp_path, {**files, "pkg/__init__.py": "", "pkg/main.py": MAIN})
     write_tree(tmp_path, {"pkg/featured.py": FEATURED})
-    cwd = os.getcwd()
-    os.chdir(tmp_path)
-    try:
-        run(
-            ["."],
-            project_root=str(tmp_path),
-            rules_for=lambda _file: ("FL202",),
-            load_rules=load_rules,
-            options={},
-            run_options=RunOptions(jobs=2, cache_dir=str(tmp_path / ".cache"), cache_key="k"),
-        )
-    finally:
-        os.chdir(cwd)
+    lint(tmp_path, codes=("FL202",), jobs=2)
     [derived] = (tmp_path / ".cache").rglob("*.derived")
     stamp, values = pickle.loads(derived.read_bytes())
     assert "route-shadowing" in values
