@@ -62,7 +62,6 @@ _PROVENANCE = {
     ("ModuleFacts", "path"),
     ("ModuleFacts", "statement_lines"),
     ("ModuleFacts", "source_digest"),
-    ("RoutingFacts", "digest"),
 }
 
 
@@ -179,11 +178,9 @@ class _ShardedStore:
         self.items[path] = value
         self.dirty.add(_shard(path))
 
-    def pop(self, path: str) -> bool:
-        if self.items.pop(path, None) is None:
-            return False
-        self.dirty.add(_shard(path))
-        return True
+    def pop(self, path: str) -> None:
+        if self.items.pop(path, None) is not None:
+            self.dirty.add(_shard(path))
 
     def save(self) -> None:
         for index in sorted(self.dirty):

@@ -627,18 +627,6 @@ class CallGraph:
             pending.extend(self.project.class_bases(current) or [])
         return None
 
-    def class_ancestors(self, qualified: str) -> list[str]:
-        """A class and all its bases, project and external, nearest first."""
-        found: list[str] = []
-        pending = [self.project.resolve(qualified)]
-        while pending:
-            current = pending.pop(0)
-            if current in found:
-                continue
-            found.append(current)
-            pending.extend(self.project.class_bases(current) or [])
-        return found
-
     def classify(self, name: str, arguments: tuple[str, ...] = ()) -> Classification:
         """Whether a callee name is a target, a project function to follow, or neither.
 
@@ -675,7 +663,7 @@ class CallGraph:
             cls = self.project.object_class(receiver)
         if cls is None:
             return None
-        for ancestor in self.class_ancestors(cls):
+        for ancestor in self.project.class_ancestors(cls):
             target = self.is_target(f"{ancestor}.{method}", arguments)
             if target is not None:
                 return ("target", target)

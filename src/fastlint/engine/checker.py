@@ -15,7 +15,6 @@ from fastlint.engine.context import FileContext, PendingFinding
 from fastlint.engine.findings import Edit, Finding, Fix, Severity
 from fastlint.engine.positions import Positions
 from fastlint.engine.project import ProjectIndex
-from fastlint.engine.routing import source_digest
 from fastlint.engine.rule import NodeEdit, Rule, TextEdit
 from fastlint.engine.source import SourceFile
 from fastlint.engine.suppression import is_suppressed, skips_file
@@ -373,7 +372,7 @@ def _statement_lines(source: SourceFile, project: ProjectIndex) -> Optional[list
         data = source.encode(source.text)
     except UnicodeEncodeError:
         return None
-    return facts.statement_lines if facts.source_digest == source_digest(data) else None
+    return facts.statement_lines if facts.describes(data) else None
 
 
 def _check_parsed(

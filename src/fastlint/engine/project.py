@@ -93,6 +93,11 @@ class ModuleFacts:
     statement_lines: list[int] = field(default_factory=list)
     source_digest: str = ""
 
+    def describes(self, data: bytes) -> bool:
+        """Whether these facts were taken from exactly this source (not, say, from the text
+        before a fix round changed it)."""
+        return bool(self.source_digest) and self.source_digest == source_digest(data)
+
 
 T = TypeVar("T")
 
@@ -686,6 +691,18 @@ class ProjectIndex:
         module, rest = split
         bases = module.classes.get(rest)
         return [self.resolve(b) for b in bases] if bases is not None else None
+
+    def class_ancestors(self, qualified: str) -> list[str]:
+        """A class and all its bases, project and external, nearest first."""
+        found: list[str] = []
+        pending = [self.resolve(qualified)]
+        while pending:
+            current = pending.pop(0)
+            if current in found:
+                continue
+            found.append(current)
+            pending.extend(self.class_bases(current) or [])
+        return found
 
     def is_subclass(self, qualified: str, ancestors: frozenset[str]) -> bool:
         """Whether a class is, or derives from, one of `ancestors` (through project classes)."""

@@ -101,7 +101,6 @@ class OwnerFact:
 
 @dataclass
 class RoutingFacts:
-    digest: str = ""  # of the source the facts came from: stale facts must not be used
     owners: dict[str, OwnerFact] = field(default_factory=dict)
     reassigned: set[str] = field(default_factory=set)  # owner keys bound more than once
     routes: list[RouteFact] = field(default_factory=list)
@@ -671,9 +670,7 @@ def extract_routing(
     source: Union[str, bytes],
 ) -> RoutingFacts:
     text = source.decode("utf-8", "replace") if isinstance(source, bytes) else source
-    facts = _RoutingCollector(module, qualify, tree).collect(tree, text)
-    facts.digest = source_digest(source)
-    return facts
+    return _RoutingCollector(module, qualify, tree).collect(tree, text)
 
 
 # --- path matching -------------------------------------------------------------------------

@@ -394,8 +394,8 @@ def run(
         # (nor touch its pages, which forked workers share).
         gc.freeze()
         try:
-            _check_all(
-                to_check, index, options, run_options, load_rules, jobs, fresh, cache, progress
+            fresh = _check_all(
+                to_check, index, options, run_options, load_rules, jobs, cache, progress
             )
         finally:
             gc.unfreeze()  # a caller that runs again (the tests) must not keep it forever
@@ -428,10 +428,11 @@ def _check_all(
     run_options: RunOptions,
     load_rules: RuleLoader,
     jobs: int,
-    fresh: dict[int, FileResult],
     cache: Optional[Cache],
     progress: Optional[Callable[[int, int], None]],
-) -> None:
+) -> dict[int, FileResult]:
+    """Results by `id` of the file's state, in the order of `to_check`."""
+    fresh: dict[int, FileResult] = {}
     state_for_workers = {
         "index": index,
         "options": options,
@@ -451,6 +452,7 @@ def _check_all(
             progress(done, len(to_check))
         if cache is not None:
             _remember(cache, state, file_result, index)
+    return fresh
 
 
 def _complete_index(index: ProjectIndex, states: list[_FileState], cache: Optional[Cache]) -> None:

@@ -324,18 +324,11 @@ class _ScreenBuilder:
         """A class and its ancestors (through project classes): the catalogue under them."""
         relevant = False
         merged: dict[str, Leaves] = {}
-        seen: set[str] = set()
-        pending = [self.project.resolve(qualified)]
-        while pending:
-            current = pending.pop()
-            if current in seen:
-                continue
-            seen.add(current)
-            found, leaves = _blocking_leaves(current)
+        for ancestor in self.project.class_ancestors(qualified):
+            found, leaves = _blocking_leaves(ancestor)
             if found:
                 relevant = True
                 _merge(merged, "", leaves)
-            pending.extend(self.project.class_bases(current) or [])
         return relevant, merged.get("")
 
     def _fl101_names(self) -> dict[str, Leaves]:
@@ -378,9 +371,9 @@ class _ScreenBuilder:
 
     def _fl102_words(self) -> _BlockingNames:
         project = self.project
-        # A graph of its own: which chain a finding names depends on what the rule's graph
-        # has memoized, and the screen must not change the messages.
-        graph = _new_blocking_graph(project, frozenset())
+        # The rules' graph (no configured names: the screens know the catalogue only); its
+        # answers do not depend on the questions asked before, so sharing it changes no message.
+        graph = blocking_graph(project, ())
         blocking: set[str] = set()
         # Blocking functions (and classes whose `__init__` blocks) by name: (module, qualified).
         plain: dict[str, set[tuple[str, str]]] = {}
@@ -441,7 +434,7 @@ class _ScreenBuilder:
         for module in modules:
             prefix = f"{module.name}." if module.name else ""
             for name in module.classes:
-                found = classes.intersection(self._ancestors(prefix + name))
+                found = classes.intersection(project.class_ancestors(prefix + name))
                 if found:
                     derived[project.resolve(prefix + name)] = found
                     for cls in found:
@@ -462,17 +455,6 @@ class _ScreenBuilder:
                 for owner in derived.get(project.resolve(target), ()):
                     words[owner].add(alias)
         return words
-
-    def _ancestors(self, qualified: str) -> set[str]:
-        """A class and its bases through project classes (resolved names)."""
-        seen: set[str] = set()
-        pending = [self.project.resolve(qualified)]
-        while pending:
-            current = pending.pop()
-            if current not in seen:
-                seen.add(current)
-                pending.extend(self.project.class_bases(current) or [])
-        return seen
 
 
 @dataclass(frozen=True)

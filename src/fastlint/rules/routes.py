@@ -23,7 +23,6 @@ from fastlint.engine.routing import (
     covers,
     path_parameters,
     route_table,
-    source_digest,
 )
 from fastlint.engine.rule import Example, PendingFix, Rule, TextEdit
 from fastlint.engine.source import display_path
@@ -503,7 +502,7 @@ class RouteShadowing(_RouteCollector):
             return False
         if facts is None or facts.routing is None:
             return True  # `begin_file` finds no facts either, but stay on the safe side
-        if facts.routing.digest != source_digest(text.encode("utf-8")):
+        if not facts.describes(text.encode("utf-8")):
             return True  # the text changed since indexing (a fix round): `begin_file` re-indexes
         if not facts.routing.routes:
             return False  # only routes registered in this module are reported
@@ -680,7 +679,7 @@ def by_uuid(item_id: str): ...
         if os.path.abspath(facts.path) != os.path.abspath(context.source.path):
             return
         source = context.source
-        if facts.routing.digest == source_digest(source.encode(source.text)):
+        if facts.describes(source.encode(source.text)):
             table = route_table(context.project)
         else:
             # The text changed since the project was indexed (a fix round): index it again.
