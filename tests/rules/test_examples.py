@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
+from typing import Any, Optional
 
 import pytest
 
+from fastlint.engine import checker, thinning
 from fastlint.engine.rule import Rule
 from fastlint.rules import all_rules
 from tests.helpers import as_example, lint_example
@@ -73,3 +75,52 @@ def test_codes_and_names_are_unique() -> None:
     names = [r.name for r in ALL_RULES]
     assert len(codes) == len(set(codes))
     assert len(names) == len(set(names))
+
+
+# Definitions no rule needs: a file that holds them is parsed with stubs in their place.
+UNNEEDED_DEFINITIONS = """
+
+
+def unrelated_helper(values):
+    total = 0
+    for value in values:
+        total += value
+    return total
+
+
+class UnrelatedTable:
+    def count(self, rows):
+        return len(rows)
+
+    def names(self, rows):
+        return [row.name for row in rows]
+"""
+
+
+@pytest.mark.parametrize("case", INVALID, ids=[_id(c) for c in INVALID])
+def test_invalid_example_among_unneeded_definitions(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, case: tuple[type[Rule], int]
+) -> None:
+    """Parsing without the definitions no rule needs changes no finding, fix or message."""
+    rule, index = case
+    example = as_example(rule.invalid[index])
+    if example.filename.endswith(".py"):
+        padded = example.code.rstrip("\n") + UNNEEDED_DEFINITIONS
+    else:
+        padded = example.code
+    example = dataclasses.replace(example, code=padded)
+    thinned: list[bool] = []
+
+    def recording_thin(*args: Any) -> Optional[str]:
+        result = thinning.thin(*args)
+        thinned.append(result is not None)
+        return result
+
+    monkeypatch.setattr(checker, "thin", recording_thin)
+    findings, _ = lint_example(tmp_path / "thin", rule, example)
+    fixed = lint_example(tmp_path / "thin-fix", rule, example, fix=True)[1]
+    if example.filename.endswith(".py") and checker._screens_statements(rule):
+        assert any(thinned), "the unneeded definitions were parsed"
+    monkeypatch.setattr(checker, "SCREENS_OFF", True)
+    assert lint_example(tmp_path / "whole", rule, example)[0] == findings
+    assert lint_example(tmp_path / "whole-fix", rule, example, fix=True)[1] == fixed

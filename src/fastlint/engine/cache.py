@@ -62,6 +62,9 @@ _PROVENANCE = {
     ("ModuleFacts", "path"),
     ("ModuleFacts", "statement_lines"),
     ("ModuleFacts", "source_digest"),
+    ("ModuleFacts", "definitions"),
+    ("ModuleFacts", "methods"),
+    ("ModuleFacts", "default_builders_at"),
 }
 
 

@@ -14,10 +14,11 @@ from fastlint.engine import cstparse
 from fastlint.engine.context import FileContext, PendingFinding
 from fastlint.engine.findings import Edit, Finding, Fix, Severity
 from fastlint.engine.positions import Positions
-from fastlint.engine.project import ProjectIndex
+from fastlint.engine.project import ModuleFacts, ProjectIndex
 from fastlint.engine.rule import NodeEdit, Rule, TextEdit
-from fastlint.engine.source import SourceFile
+from fastlint.engine.source import NEWLINE_RE, SourceFile
 from fastlint.engine.suppression import is_suppressed, skips_file
+from fastlint.engine.thinning import thin
 from fastlint.engine.walk import walk
 
 PARSE_ERROR_CODE = "FL000"
@@ -62,10 +63,11 @@ def parse_error(source: SourceFile, line: int, column: int, message: str) -> Fin
     )
 
 
-def parse_module(source: SourceFile) -> cst.Module | Finding:
-    """Parse with LibCST, or return the FL000 finding that says why it could not."""
+def parse_module(source: SourceFile, text: Optional[str] = None) -> cst.Module | Finding:
+    """Parse with LibCST (`text` instead of the source's own, when given: a thinned copy), or
+    return the FL000 finding that says why it could not."""
     try:
-        return cstparse.parse_module(source.text)
+        return cstparse.parse_module(source.text if text is None else text)
     except cst.ParserSyntaxError as exc:
         return _syntax_error(source, str(exc.message))
     except RecursionError:
@@ -193,9 +195,12 @@ class _Materializer:
         module: Optional[cst.Module],
         statement_lines: Optional[list[int]] = None,
         statement_of: Optional[dict[int, int]] = None,
+        parsed_text: Optional[str] = None,
     ) -> None:
         self.source = source
         self.module = module
+        # What LibCST parsed when it was not the source (engine/thinning): the same lines.
+        self._parsed_text = parsed_text
         self._statement_lines = statement_lines
         self._statement_of = statement_of
         self._positions: Optional[Positions] = None
@@ -204,10 +209,14 @@ class _Materializer:
     def positions(self) -> Positions:
         if self._positions is None:
             assert self.module is not None
+            text, line_starts = self.source.text, self.source.line_starts
+            if self._parsed_text is not None:
+                text = self._parsed_text
+                line_starts = [0, *(m.end() for m in NEWLINE_RE.finditer(text))]
             self._positions = Positions(
                 self.module,
-                self.source.text,
-                self.source.line_starts,
+                text,
+                line_starts,
                 self._statement_lines,
                 self._statement_of,
             )
@@ -342,12 +351,17 @@ def check_source(
     if not active and not must_parse:
         return []
     module: Optional[cst.Module] = None
+    thinned: Optional[str] = None
     if kind == "python":
-        parsed = parse_module(source)
+        thinned = _thinned_text(source, active, project)
+        parsed = parse_module(source, thinned)
+        if isinstance(parsed, Finding) and thinned is not None:
+            thinned = None
+            parsed = parse_module(source)  # an error is the whole file's, as written
         if isinstance(parsed, Finding):
             return [parsed]
         module = parsed
-    arguments = (source, module, active, project, options, module_name, is_package, kind)
+    arguments = (source, module, active, project, options, module_name, is_package, kind, thinned)
     try:
         findings = _check_parsed(*arguments)
     except RecursionError:
@@ -362,17 +376,46 @@ def check_source(
     return findings
 
 
-def _statement_lines(source: SourceFile, project: ProjectIndex) -> Optional[list[int]]:
-    """Where the top-level statements start, when the facts were taken from this very text
-    (not from the text before a fix round)."""
+def _own_facts(source: SourceFile, project: ProjectIndex) -> Optional[ModuleFacts]:
+    """The file's facts, when they were taken from this very text (not from the text before a
+    fix round)."""
     facts = project.facts_for_path(source.path)
-    if facts is None or not facts.statement_lines:
+    if facts is None or facts.ast_failed:
         return None
     try:
         data = source.encode(source.text)
     except UnicodeEncodeError:
         return None
-    return facts.statement_lines if facts.describes(data) else None
+    return facts if facts.describes(data) else None
+
+
+def _statement_lines(source: SourceFile, project: ProjectIndex) -> Optional[list[int]]:
+    """Where the top-level statements start."""
+    facts = _own_facts(source, project)
+    return facts.statement_lines if facts is not None and facts.statement_lines else None
+
+
+def _thinned_text(
+    source: SourceFile, rules: Sequence[type[Rule]], project: ProjectIndex
+) -> Optional[str]:
+    """The text without the definitions none of `rules` needs (engine/thinning), if any."""
+    if SCREENS_OFF or not rules or not all(_screens_statements(rule) for rule in rules):
+        return None
+    facts = _own_facts(source, project)
+    if facts is None or not facts.definitions:
+        return None
+
+    def needed(statement: str, index: int) -> bool:
+        return any(rule.could_fire_in(statement, index, facts, project) for rule in rules)
+
+    return thin(source.text, source.line_starts, facts, needed)
+
+
+def _screens_statements(rule: type[Rule]) -> bool:
+    return getattr(rule.could_fire_in, "__func__", None) is not _KEEPS_EVERY_STATEMENT
+
+
+_KEEPS_EVERY_STATEMENT = Rule.could_fire_in.__func__  # type: ignore[attr-defined]
 
 
 def _check_parsed(
@@ -384,6 +427,7 @@ def _check_parsed(
     module_name: str,
     is_package: bool,
     kind: str,
+    parsed_text: Optional[str] = None,
 ) -> list[Finding]:
     context = FileContext(source, module, project, options, module_name, is_package, kind)
     instances = [rule_type(context) for rule_type in active]
@@ -399,5 +443,7 @@ def _check_parsed(
         rule.end_file()
     if not context.pending:
         return []
-    materializer = _Materializer(source, module, _statement_lines(source, project), statement_of)
+    materializer = _Materializer(
+        source, module, _statement_lines(source, project), statement_of, parsed_text
+    )
     return [materializer.finding(p) for p in context.pending]

@@ -92,6 +92,13 @@ class ModuleFacts:
     # leaves them out of the digests that other files depend on).
     statement_lines: list[int] = field(default_factory=list)
     source_digest: str = ""
+    # Top-level functions and classes as (statement index, last line, "def" or "class", name),
+    # and `default_builders` by top-level statement: a file is parsed without the bodies no
+    # enabled rule needs (engine/thinning). Tied to the lines as `statement_lines` is.
+    definitions: list[tuple[int, int, str, str]] = field(default_factory=list)
+    # Functions in the body of a top-level class: (class index, first line, last line, name).
+    methods: list[tuple[int, int, int, str]] = field(default_factory=list)
+    default_builders_at: dict[int, tuple[str, ...]] = field(default_factory=dict)
 
     def describes(self, data: bytes) -> bool:
         """Whether these facts were taken from exactly this source (not, say, from the text
@@ -376,13 +383,55 @@ def extract_facts(
     facts.routing = extract_routing(name, collector.qualify, tree, source)
     facts.callables = collect_functions(facts, tree, source)
     facts.event_handlers = _count_event_handlers(tree, source)
-    facts.default_builders = _default_builders(tree, collector.package)
+    facts.default_builders, facts.default_builders_at = _default_builders(tree, collector.package)
     facts.statement_lines = [
         min([statement.lineno, *(d.lineno for d in getattr(statement, "decorator_list", ()))])
         for statement in tree.body
     ]
+    has_walrus = b":=" in source if isinstance(source, bytes) else ":=" in source
+    facts.definitions = [
+        (
+            index,
+            statement.end_lineno or statement.lineno,
+            "class" if isinstance(statement, ast.ClassDef) else "def",
+            statement.name,
+        )
+        for index, statement in enumerate(tree.body)
+        if isinstance(statement, _DEFINITIONS) and not (has_walrus and _header_binds(statement))
+    ]
+    facts.methods = [
+        (
+            index,
+            min([method.lineno, *(d.lineno for d in method.decorator_list)]),
+            method.end_lineno or method.lineno,
+            method.name,
+        )
+        for index, statement in enumerate(tree.body)
+        if isinstance(statement, ast.ClassDef)
+        for method in statement.body
+        if isinstance(method, (ast.FunctionDef, ast.AsyncFunctionDef))
+        and not (has_walrus and _header_binds(method))
+    ]
     facts.source_digest = source_digest(source)
     return facts
+
+
+_DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+
+
+def _header_binds(definition: ast.stmt) -> bool:
+    """Whether a `:=` in what runs at module level (decorators, defaults, annotations, bases)
+    binds a module-level name."""
+    if isinstance(definition, ast.ClassDef):
+        header: list[ast.AST] = [*definition.decorator_list, *definition.bases]
+        header.extend(keyword.value for keyword in definition.keywords)
+    elif isinstance(definition, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        header = [*definition.decorator_list, definition.args]
+        if definition.returns is not None:
+            header.append(definition.returns)
+    else:
+        return False
+    return any(isinstance(node, ast.NamedExpr) for part in header for node in ast.walk(part))
 
 
 _DISPLAY_KINDS: dict[type[ast.expr], str] = {
@@ -396,12 +445,15 @@ _DISPLAY_KINDS: dict[type[ast.expr], str] = {
 _BUILTIN_NAMES = frozenset(dir(builtins))
 
 
-def _default_builders(tree: ast.Module, package: str) -> tuple[str, ...]:
-    """`ModuleFacts.default_builders`: a walk over statements only, never into expressions."""
+def _default_builders(
+    tree: ast.Module, package: str
+) -> tuple[tuple[str, ...], dict[int, tuple[str, ...]]]:
+    """`ModuleFacts.default_builders`, and the same by top-level statement
+    (`default_builders_at`): a walk over statements only, never into expressions."""
     imports: dict[str, set[str]] = {}  # local name -> what each import of it binds
-    values: list[ast.expr] = []
+    values: list[tuple[int, ast.expr]] = []  # (top-level statement, default)
 
-    def statements(body: list[ast.stmt], in_fields: bool) -> None:
+    def statements(body: list[ast.stmt], in_fields: bool, top: int) -> None:
         for stmt in body:
             if isinstance(stmt, ast.Import):
                 for alias in stmt.names:
@@ -418,28 +470,30 @@ def _default_builders(tree: ast.Module, package: str) -> tuple[str, ...]:
                         target = f"{base}.{alias.name}" if base else alias.name
                         imports.setdefault(alias.asname or alias.name, set()).add(target)
             elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                values.extend(stmt.args.defaults)
-                values.extend(d for d in stmt.args.kw_defaults if d is not None)
-                statements(stmt.body, False)
+                values.extend((top, d) for d in stmt.args.defaults)
+                values.extend((top, d) for d in stmt.args.kw_defaults if d is not None)
+                statements(stmt.body, False, top)
             elif isinstance(stmt, ast.ClassDef):
                 # Only dataclasses (a decorator) and models (a base) have fields.
-                statements(stmt.body, bool(stmt.decorator_list or stmt.bases))
+                statements(stmt.body, bool(stmt.decorator_list or stmt.bases), top)
             elif isinstance(stmt, ast.AnnAssign):
                 if in_fields and stmt.value is not None and isinstance(stmt.target, ast.Name):
-                    values.append(stmt.value)
+                    values.append((top, stmt.value))
             else:
                 for block in ("body", "orelse", "finalbody"):
                     nested = getattr(stmt, block, None)
                     if isinstance(nested, list):
-                        statements(nested, in_fields)
+                        statements(nested, in_fields, top)
                 for handler in getattr(stmt, "handlers", None) or []:
-                    statements(handler.body, in_fields)
+                    statements(handler.body, in_fields, top)
                 for case in getattr(stmt, "cases", None) or []:
-                    statements(case.body, in_fields)
+                    statements(case.body, in_fields, top)
 
-    statements(tree.body, False)
-    builders: set[str] = set()
-    for value in values:
+    for top, statement in enumerate(tree.body):
+        statements([statement], False, top)
+    at: dict[int, set[str]] = {}
+    for top, value in values:
+        builders = at.setdefault(top, set())
         display = _DISPLAY_KINDS.get(type(value))
         if display is not None:
             builders.add(display)
@@ -452,7 +506,8 @@ def _default_builders(tree: ast.Module, package: str) -> tuple[str, ...]:
             builders.add(f"builtins.{dotted}")
         for target in imports.get(root, ()):
             builders.add(f"{target}.{rest}" if rest else target)
-    return tuple(sorted(builders))
+    every = set().union(*at.values()) if at else set()
+    return tuple(sorted(every)), {top: tuple(sorted(b)) for top, b in at.items() if b}
 
 
 _EVENT_METHODS = ("on_event", "add_event_handler")

@@ -127,6 +127,21 @@ class Rule:
         return cls.triggered(text)
 
     @classmethod
+    def could_fire_in(
+        cls, statement: str, index: int, facts: ModuleFacts, project: ProjectIndex
+    ) -> bool:
+        """The statement screen: could this rule report inside this top-level `def` or
+        `class` (its text, and its index in the module's body)?
+
+        Asked only in files `could_fire` let through. The module-level statements around the
+        definitions, and every definition a kept statement names, are parsed whatever the
+        answers; a definition that no enabled rule needs is parsed as an empty stub of the same
+        name and lines (engine/thinning). Must never answer no for a definition that holds a
+        finding. The default keeps every definition.
+        """
+        return True
+
+    @classmethod
     def triggered(cls, text: str) -> bool:
         """Whether the text contains one of `triggers` (or the rule has none)."""
         return not cls.triggers or any(trigger in text for trigger in cls.triggers)

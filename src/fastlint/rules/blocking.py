@@ -652,6 +652,13 @@ class _CallNaming(Rule):
     # The screens know the catalogue, not the configured names.
     screen_options = ("extend-blocking-calls",)
 
+    @classmethod
+    def could_fire_in(
+        cls, statement: str, index: int, facts: ModuleFacts, project: ProjectIndex
+    ) -> bool:
+        """Both report only calls made directly in an `async def`."""
+        return _ASYNC_DEF.search(statement) is not None
+
     def begin_file(self) -> None:
         # `with Client() as c`: the class of `c` by (function, name), which bindings lack.
         self._with_targets: dict[tuple[int, str], cst.BaseExpression] = {}

@@ -289,6 +289,18 @@ def group(rows, into=defaultdict(list)):
             for builder in facts.default_builders
         )
 
+    @classmethod
+    def could_fire_in(
+        cls, statement: str, index: int, facts: ModuleFacts, project: ProjectIndex
+    ) -> bool:
+        """A default of this definition builds something mutable (or a lambda has one)."""
+        if _LAMBDA_DEFAULT_RE.search(statement):
+            return True
+        return any(
+            builder in _MUTABLE_CALLS or project.resolve(builder) in _MUTABLE_CALLS
+            for builder in facts.default_builders_at.get(index, ())
+        )
+
     def begin_file(self) -> None:
         self._dependencies = frozenset(_DEPENDENCY_RE.findall(self.context.source.text))
         self._class_kinds: dict[int, str] = {}

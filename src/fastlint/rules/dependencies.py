@@ -162,6 +162,14 @@ class ContextManagerDependency(Rule):
     triggers = ("Depends", "Security")
 
     @classmethod
+    def could_fire_in(
+        cls, statement: str, index: int, facts: ModuleFacts, project: ProjectIndex
+    ) -> bool:
+        """Findings sit on `Depends()` calls; the function they name is kept because they
+        name it."""
+        return may_call_depends(statement, facts, project)
+
+    @classmethod
     def could_fire(cls, text: str, facts: Optional[ModuleFacts], project: ProjectIndex) -> bool:
         if not may_call_depends(text, facts, project):
             return False
@@ -514,6 +522,14 @@ class DependencyCleanupNotInFinally(Rule):
     )
     tags = ("dependencies", "resources")
     triggers = ("yield",)
+
+    @classmethod
+    def could_fire_in(
+        cls, statement: str, index: int, facts: ModuleFacts, project: ProjectIndex
+    ) -> bool:
+        """The generator, and every `Depends()` call that may make one of this file a
+        dependency."""
+        return "yield" in statement or may_call_depends(statement, facts, project)
 
     @classmethod
     def could_fire(cls, text: str, facts: Optional[ModuleFacts], project: ProjectIndex) -> bool:

@@ -688,6 +688,15 @@ class PydanticV1Api(Rule):
         return cls._has_v1_form(text, facts, project) and project.uses_pydantic_v2
 
     @classmethod
+    def could_fire_in(
+        cls, statement: str, index: int, facts: ModuleFacts, project: ProjectIndex
+    ) -> bool:
+        """Each finding writes one of the reported forms inside the definition."""
+        return "validator" in statement or any(
+            pattern.search(statement) for pattern in (_CONFIG_CLASS, _V1_KEYWORD, _V1_METHOD)
+        )
+
+    @classmethod
     def _has_v1_form(cls, text: str, facts: ModuleFacts, project: ProjectIndex) -> bool:
         if _V1_KEYWORD.search(text):
             return True  # `regex=`, a renamed config key

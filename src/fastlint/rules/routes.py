@@ -142,6 +142,14 @@ def _endpoint_argument(call: cst.Call) -> Optional[cst.BaseExpression]:
 class _RouteCollector(Rule):
     """Shared plumbing: find route registrations on apps and routers."""
 
+    @classmethod
+    def could_fire_in(
+        cls, statement: str, index: int, facts: ModuleFacts, project: ProjectIndex
+    ) -> bool:
+        """Findings sit on registrations; the endpoint of an `add_api_route` call elsewhere
+        is kept because the call names it."""
+        return may_register_routes(statement)
+
     def begin_file(self) -> None:
         self.functions: dict[str, cst.FunctionDef] = {}
         module = self.context.module

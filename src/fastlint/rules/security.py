@@ -681,6 +681,29 @@ client = OpenAI(api_key="sk-proj-4f8a9b2c7d1e")
             _WORD_RE.findall(text)
         )
 
+    @classmethod
+    def could_fire_in(
+        cls, statement: str, index: int, facts: ModuleFacts, project: ProjectIndex
+    ) -> bool:
+        """`could_fire` on the definition alone, except that the names imports bind count
+        when the definition writes them (the imports themselves are elsewhere)."""
+        binding = _secret_binding(statement)
+        if binding == "literal" or any(package in statement for package in _JWT_PACKAGES):
+            return True
+        from_env = binding is not None
+        if from_env and (
+            _OR_STRING_RE.search(statement) or any(word in statement for word in _ENV_WORDS)
+        ):
+            return True
+        packages = (*_JWT_PACKAGES, "os") if from_env else _JWT_PACKAGES
+        words = set(_WORD_RE.findall(statement))
+        if not words.isdisjoint(_aliases_of(project, packages)):
+            return True
+        return any(
+            local in words and project.resolve(target).split(".")[0] in packages
+            for local, target in facts.all_imports
+        )
+
     def begin_file(self) -> None:
         self._skip = is_test_path(self.context.source.display_path)
 
