@@ -22,8 +22,9 @@ from fastlint.engine.thinning import thin
 from fastlint.engine.walk import walk
 
 PARSE_ERROR_CODE = "FL000"
-# For scripts/screen_check.py only: run every rule on every file, to prove the screens drop
-# no finding. Never set in normal use (it is also part of the cache key).
+# For scripts/screen_check.py only: run every rule on every whole file, to prove the screens
+# (and the statement screens that thin files) drop no finding. Never set in normal use (it is
+# also part of the cache key).
 SCREENS_OFF = os.environ.get("FASTLINT_NO_SCREENS") == "1"
 PARSE_ERROR_NAME = "parse-error"
 
