@@ -7,7 +7,7 @@ from typing import Optional
 import libcst as cst
 
 from fastlint.engine.project import extract_facts
-from fastlint.engine.source import NEWLINE_RE
+from fastlint.engine.source import line_starts
 from fastlint.engine.thinning import thin
 
 SOURCE = """\
@@ -48,8 +48,9 @@ class Unused:
 def _thin(text: str, needed: tuple[str, ...]) -> Optional[str]:
     """Keep the definitions whose text holds one of `needed`."""
     facts = extract_facts("m.py", text, name="m")
-    starts = [0, *(m.end() for m in NEWLINE_RE.finditer(text))]
-    return thin(text, starts, facts, lambda statement, _: any(n in statement for n in needed))
+    return thin(
+        text, line_starts(text), facts, lambda statement, _: any(n in statement for n in needed)
+    )
 
 
 def test_unneeded_definitions_become_stubs_on_the_same_lines() -> None:

@@ -16,7 +16,7 @@ from fastlint.engine.findings import Edit, Finding, Fix, Severity
 from fastlint.engine.positions import Positions
 from fastlint.engine.project import ModuleFacts, ProjectIndex
 from fastlint.engine.rule import NodeEdit, Rule, TextEdit
-from fastlint.engine.source import NEWLINE_RE, SourceFile
+from fastlint.engine.source import SourceFile, line_starts
 from fastlint.engine.suppression import is_suppressed, skips_file
 from fastlint.engine.thinning import thin
 from fastlint.engine.walk import walk
@@ -210,14 +210,13 @@ class _Materializer:
     def positions(self) -> Positions:
         if self._positions is None:
             assert self.module is not None
-            text, line_starts = self.source.text, self.source.line_starts
+            text, starts = self.source.text, self.source.line_starts
             if self._parsed_text is not None:
-                text = self._parsed_text
-                line_starts = [0, *(m.end() for m in NEWLINE_RE.finditer(text))]
+                text, starts = self._parsed_text, line_starts(self._parsed_text)
             self._positions = Positions(
                 self.module,
                 text,
-                line_starts,
+                starts,
                 self._statement_lines,
                 self._statement_of,
             )
@@ -353,8 +352,9 @@ def check_source(
         return []
     module: Optional[cst.Module] = None
     thinned: Optional[str] = None
+    facts = _own_facts(source, project) if kind == "python" else None
     if kind == "python":
-        thinned = _thinned_text(source, active, project)
+        thinned = _thinned_text(source, facts, active, project)
         parsed = parse_module(source, thinned)
         if isinstance(parsed, Finding) and thinned is not None:
             thinned = None
@@ -362,7 +362,19 @@ def check_source(
         if isinstance(parsed, Finding):
             return [parsed]
         module = parsed
-    arguments = (source, module, active, project, options, module_name, is_package, kind, thinned)
+    statement_lines = facts.statement_lines if facts is not None else None
+    arguments = (
+        source,
+        module,
+        active,
+        project,
+        options,
+        module_name,
+        is_package,
+        kind,
+        thinned,
+        statement_lines,
+    )
     try:
         findings = _check_parsed(*arguments)
     except RecursionError:
@@ -390,19 +402,15 @@ def _own_facts(source: SourceFile, project: ProjectIndex) -> Optional[ModuleFact
     return facts if facts.describes(data) else None
 
 
-def _statement_lines(source: SourceFile, project: ProjectIndex) -> Optional[list[int]]:
-    """Where the top-level statements start."""
-    facts = _own_facts(source, project)
-    return facts.statement_lines if facts is not None and facts.statement_lines else None
-
-
 def _thinned_text(
-    source: SourceFile, rules: Sequence[type[Rule]], project: ProjectIndex
+    source: SourceFile,
+    facts: Optional[ModuleFacts],
+    rules: Sequence[type[Rule]],
+    project: ProjectIndex,
 ) -> Optional[str]:
     """The text without the definitions none of `rules` needs (engine/thinning), if any."""
     if SCREENS_OFF or not rules or not all(_screens_statements(rule) for rule in rules):
         return None
-    facts = _own_facts(source, project)
     if facts is None or not facts.definitions:
         return None
 
@@ -429,6 +437,7 @@ def _check_parsed(
     is_package: bool,
     kind: str,
     parsed_text: Optional[str] = None,
+    statement_lines: Optional[list[int]] = None,
 ) -> list[Finding]:
     context = FileContext(source, module, project, options, module_name, is_package, kind)
     instances = [rule_type(context) for rule_type in active]
@@ -444,7 +453,5 @@ def _check_parsed(
         rule.end_file()
     if not context.pending:
         return []
-    materializer = _Materializer(
-        source, module, _statement_lines(source, project), statement_of, parsed_text
-    )
+    materializer = _Materializer(source, module, statement_lines or None, statement_of, parsed_text)
     return [materializer.finding(p) for p in context.pending]

@@ -94,7 +94,8 @@ class ModuleFacts:
     source_digest: str = ""
     # Top-level functions and classes as (statement index, last line, "def" or "class", name),
     # and `default_builders` by top-level statement: a file is parsed without the bodies no
-    # enabled rule needs (engine/thinning). Tied to the lines as `statement_lines` is.
+    # enabled rule needs (engine/thinning). Tied to the lines as `statement_lines` is, so left
+    # out of the digests; `default_builders`, their union, is what other files depend on.
     definitions: list[tuple[int, int, str, str]] = field(default_factory=list)
     # Functions in the body of a top-level class: (class index, first line, last line, name).
     methods: list[tuple[int, int, int, str]] = field(default_factory=list)
@@ -384,10 +385,7 @@ def extract_facts(
     facts.callables = collect_functions(facts, tree, source)
     facts.event_handlers = _count_event_handlers(tree, source)
     facts.default_builders, facts.default_builders_at = _default_builders(tree, collector.package)
-    facts.statement_lines = [
-        min([statement.lineno, *(d.lineno for d in getattr(statement, "decorator_list", ()))])
-        for statement in tree.body
-    ]
+    facts.statement_lines = [_first_line(statement) for statement in tree.body]
     has_walrus = b":=" in source if isinstance(source, bytes) else ":=" in source
     facts.definitions = [
         (
@@ -402,21 +400,27 @@ def extract_facts(
     facts.methods = [
         (
             index,
-            min([method.lineno, *(d.lineno for d in method.decorator_list)]),
+            _first_line(method),
             method.end_lineno or method.lineno,
             method.name,
         )
         for index, statement in enumerate(tree.body)
         if isinstance(statement, ast.ClassDef)
         for method in statement.body
-        if isinstance(method, (ast.FunctionDef, ast.AsyncFunctionDef))
-        and not (has_walrus and _header_binds(method))
+        if isinstance(method, _FUNCTIONS) and not (has_walrus and _header_binds(method))
     ]
     facts.source_digest = source_digest(source)
     return facts
 
 
-_DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+_FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
+_DEFINITIONS = (*_FUNCTIONS, ast.ClassDef)
+
+
+def _first_line(statement: ast.stmt) -> int:
+    """Where a statement starts: its first decorator's line, if it has one."""
+    decorators: list[ast.expr] = getattr(statement, "decorator_list", [])
+    return min([statement.lineno, *(d.lineno for d in decorators)])
 
 
 def _header_binds(definition: ast.stmt) -> bool:
@@ -425,7 +429,7 @@ def _header_binds(definition: ast.stmt) -> bool:
     if isinstance(definition, ast.ClassDef):
         header: list[ast.AST] = [*definition.decorator_list, *definition.bases]
         header.extend(keyword.value for keyword in definition.keywords)
-    elif isinstance(definition, (ast.FunctionDef, ast.AsyncFunctionDef)):
+    elif isinstance(definition, _FUNCTIONS):
         header = [*definition.decorator_list, definition.args]
         if definition.returns is not None:
             header.append(definition.returns)

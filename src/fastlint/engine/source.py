@@ -15,6 +15,11 @@ NEWLINE_RE = re.compile(r"\r\n?|\n")
 MAX_FILE_BYTES = 20 * 1024 * 1024
 
 
+def line_starts(text: str) -> list[int]:
+    """The offset where each line of `text` starts (Python's line ends: `\r\n`, `\r`, `\n`)."""
+    return [0, *(m.end() for m in NEWLINE_RE.finditer(text))]
+
+
 class UnreadableFile(Exception):
     """A file that cannot be read or decoded; the message says why, for the user."""
 
@@ -32,9 +37,7 @@ class SourceFile:
     @property
     def line_starts(self) -> list[int]:
         if self._line_starts is None:
-            starts = [0]
-            starts.extend(m.end() for m in NEWLINE_RE.finditer(self.text))
-            self._line_starts = starts
+            self._line_starts = line_starts(self.text)
         return self._line_starts
 
     def offset(self, line: int, column: int) -> int:

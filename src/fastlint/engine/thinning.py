@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Optional
 
 from fastlint.engine.project import ModuleFacts
+from fastlint.engine.source import NEWLINE_RE
 
 # A name not called (`Depends(get_db)`, `endpoint=read_item`, `x: Model`).
 _REFERENCE = re.compile(r"\b\w+(?!\w|[ \t\\\r\n]*\()")
@@ -30,8 +31,6 @@ _REFERENCE = re.compile(r"\b\w+(?!\w|[ \t\\\r\n]*\()")
 _BINDS_MODULE_NAMES = re.compile(r"\bglobal\b")
 # Where the `ast` says a definition starts, the text must show it (not a form feed or a BOM).
 _DEFINITION_START = re.compile(r"[ \t]*(?:@|def\b|async\b|class\b)")
-_LINE_END = re.compile(r"\r\n|\r|\n")
-_FINAL_LINE_END = re.compile(r"(\r\n|\r|\n)\Z")
 
 # (definition text, index of the top-level statement holding it) -> some enabled rule needs it
 KeepTest = Callable[[str, int], bool]
@@ -144,9 +143,8 @@ def _stub(keyword: str, name: str, statement: str) -> str:
     """`def name(): pass` at the statement's indentation and over as many lines, with its last
     line ending."""
     indent = statement[: len(statement) - len(statement.lstrip(" \t"))]
-    breaks = _LINE_END.findall(statement)
-    ending = _FINAL_LINE_END.search(statement)
-    final = ending.group(1) if ending else ""
+    breaks = NEWLINE_RE.findall(statement)
+    final = breaks[-1] if breaks and statement.endswith(breaks[-1]) else ""
     inner = len(breaks) - (1 if final else 0)
     newline = final or (breaks[0] if breaks else "\n")
     return f"{indent}{keyword} {name}({newline * inner}): pass{final}"

@@ -282,24 +282,14 @@ def group(rows, into=defaultdict(list)):
     def could_fire(cls, text: str, facts: Optional[ModuleFacts], project: ProjectIndex) -> bool:
         if facts is None:
             return super().could_fire(text, facts, project)
-        if _LAMBDA_DEFAULT_RE.search(text):
-            return True  # lambdas are expressions: the facts do not see them
-        return any(
-            builder in _MUTABLE_CALLS or project.resolve(builder) in _MUTABLE_CALLS
-            for builder in facts.default_builders
-        )
+        return _may_default_mutable(text, facts.default_builders, project)
 
     @classmethod
     def could_fire_in(
         cls, statement: str, index: int, facts: ModuleFacts, project: ProjectIndex
     ) -> bool:
         """A default of this definition builds something mutable (or a lambda has one)."""
-        if _LAMBDA_DEFAULT_RE.search(statement):
-            return True
-        return any(
-            builder in _MUTABLE_CALLS or project.resolve(builder) in _MUTABLE_CALLS
-            for builder in facts.default_builders_at.get(index, ())
-        )
+        return _may_default_mutable(statement, facts.default_builders_at.get(index, ()), project)
 
     def begin_file(self) -> None:
         self._dependencies = frozenset(_DEPENDENCY_RE.findall(self.context.source.text))
@@ -570,6 +560,16 @@ def group(rows, into=defaultdict(list)):
                 return _Mutable(kind, kind)
             return _Mutable(kind, f"lambda: {code}")
         return None
+
+
+def _may_default_mutable(text: str, builders: tuple[str, ...], project: ProjectIndex) -> bool:
+    """Whether a default the `ast` facts saw (`builders`), or a lambda's, may be mutable."""
+    if _LAMBDA_DEFAULT_RE.search(text):
+        return True  # lambdas are expressions: the facts do not see them
+    return any(
+        builder in _MUTABLE_CALLS or project.resolve(builder) in _MUTABLE_CALLS
+        for builder in builders
+    )
 
 
 def _all_params(params: cst.Parameters) -> list[cst.Param]:

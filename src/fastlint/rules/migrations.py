@@ -627,6 +627,16 @@ _V1_METHOD = re.compile(rf"\.{_GAP}(?:{'|'.join([*INSTANCE_METHODS, *CLASS_METHO
 _V1_KEYWORD = _keyword_pattern("regex", *RENAMED_CONFIG_KEYS)
 # A decorator as written: `@` then a dotted name (group 1), or `@(` (any expression).
 _DECORATOR = re.compile(rf"@{_GAP}(?:([^\W\d]\w*(?:{_GAP}\.{_GAP}[^\W\d]\w*)*)|\()")
+
+
+def _writes_v1_form(text: str) -> bool:
+    """Whether the text may write a reported form (`class Config`, a v1 keyword or method, a
+    validator), whatever the names mean."""
+    return "validator" in text or any(
+        pattern.search(text) for pattern in (_CONFIG_CLASS, _V1_KEYWORD, _V1_METHOD)
+    )
+
+
 _SPACES = re.compile(r"[ \t\f\r\n\\]+|#[^\n]*\n")
 V1_VALIDATORS = VALIDATORS | ROOT_VALIDATORS
 
@@ -682,9 +692,7 @@ class PydanticV1Api(Rule):
         """The text of one of the reported forms, the models it needs within reach, and a
         project on Pydantic 2 (asked last: the answer depends on every module)."""
         if facts is None:
-            return "validator" in text or any(
-                pattern.search(text) for pattern in (_CONFIG_CLASS, _V1_KEYWORD, _V1_METHOD)
-            )
+            return _writes_v1_form(text)
         return cls._has_v1_form(text, facts, project) and project.uses_pydantic_v2
 
     @classmethod
@@ -692,9 +700,7 @@ class PydanticV1Api(Rule):
         cls, statement: str, index: int, facts: ModuleFacts, project: ProjectIndex
     ) -> bool:
         """Each finding writes one of the reported forms inside the definition."""
-        return "validator" in statement or any(
-            pattern.search(statement) for pattern in (_CONFIG_CLASS, _V1_KEYWORD, _V1_METHOD)
-        )
+        return _writes_v1_form(statement)
 
     @classmethod
     def _has_v1_form(cls, text: str, facts: ModuleFacts, project: ProjectIndex) -> bool:

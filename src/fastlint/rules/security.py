@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 import re
 from collections.abc import Iterator, Sequence
-from typing import Optional, Union
+from typing import Literal, Optional, Union
 
 import libcst as cst
 
@@ -501,6 +501,22 @@ def _aliases_of(project: ProjectIndex, packages: tuple[str, ...]) -> frozenset[s
     )
 
 
+def _secret_screen(text: str) -> Union[Literal[True], tuple[str, ...]]:
+    """What the text alone says: True when a finding may be in it, else the packages a call in
+    it must come from for one (JWT's; `os` too when a secret-named binding is an expression)."""
+    binding = _secret_binding(text)
+    if binding == "literal":
+        return True
+    # A JWT call: `jwt`/`jose` is in the text unless a name comes from the project.
+    if any(package in text for package in _JWT_PACKAGES):
+        return True
+    # A secret-named binding to `... or "literal"` or to `os.getenv("X", "literal")`.
+    from_env = binding is not None
+    if from_env and (_OR_STRING_RE.search(text) or any(word in text for word in _ENV_WORDS)):
+        return True
+    return (*_JWT_PACKAGES, "os") if from_env else _JWT_PACKAGES
+
+
 def _import_targets(text: str, facts: ModuleFacts) -> Iterator[str]:
     """What every import statement of the text binds (`pkg.mod.name`), at any indentation."""
     package = facts.name if facts.is_package else facts.name.rpartition(".")[0]
@@ -657,17 +673,9 @@ client = OpenAI(api_key="sk-proj-4f8a9b2c7d1e")
 
     @classmethod
     def could_fire(cls, text: str, facts: Optional[ModuleFacts], project: ProjectIndex) -> bool:
-        binding = _secret_binding(text)
-        if binding == "literal" or facts is None:
+        packages = _secret_screen(text)
+        if packages is True or facts is None:
             return True
-        # A JWT call: `jwt`/`jose` is in the text unless a name comes from the project.
-        if any(package in text for package in _JWT_PACKAGES):
-            return True
-        # A secret-named binding to `... or "literal"` or to `os.getenv("X", "literal")`.
-        from_env = binding is not None
-        if from_env and (_OR_STRING_RE.search(text) or any(word in text for word in _ENV_WORDS)):
-            return True
-        packages = (*_JWT_PACKAGES, "os") if from_env else _JWT_PACKAGES
         through_modules = False
         for target in _import_targets(text, facts):
             resolved = project.resolve(target)
@@ -687,15 +695,9 @@ client = OpenAI(api_key="sk-proj-4f8a9b2c7d1e")
     ) -> bool:
         """`could_fire` on the definition alone, except that the names imports bind count
         when the definition writes them (the imports themselves are elsewhere)."""
-        binding = _secret_binding(statement)
-        if binding == "literal" or any(package in statement for package in _JWT_PACKAGES):
+        packages = _secret_screen(statement)
+        if packages is True:
             return True
-        from_env = binding is not None
-        if from_env and (
-            _OR_STRING_RE.search(statement) or any(word in statement for word in _ENV_WORDS)
-        ):
-            return True
-        packages = (*_JWT_PACKAGES, "os") if from_env else _JWT_PACKAGES
         words = set(_WORD_RE.findall(statement))
         if not words.isdisjoint(_aliases_of(project, packages)):
             return True
