@@ -17,7 +17,12 @@ from fastlint.rules.dependencies import ContextManagerDependency, DependencyClea
 from fastlint.rules.deployment import ReloadInProduction
 from fastlint.rules.lifecycle import OnEventDeprecated
 from fastlint.rules.migrations import AsyncClientAppArgument, PydanticV1Api, ValidationErrorHandler
-from fastlint.rules.routes import MissingResponseModel, PathParameterMismatch, RouteShadowing
+from fastlint.rules.routes import (
+    MissingResponseModel,
+    PathParameterMismatch,
+    RouteShadowing,
+    may_register_routes,
+)
 from fastlint.rules.security import CorsWildcardWithCredentials, DebugEnabled, HardcodedSecret
 from tests.helpers import lint_tree, write_tree
 
@@ -796,3 +801,14 @@ def test_fl102_screen_needs_an_object_of_the_class_of_a_blocking_method(tmp_path
     for name in ("object.py", "alias.py", "subclass.py", "annotated.py", "own_class.py"):
         assert _fires(TransitiveBlockingCall, tmp_path, files, name), name
         assert _fl102_reports(tmp_path, files, name), name
+
+
+def test_route_screen_reads_banner_comments_in_linear_time() -> None:
+    """A full stop, then a comment of many `#`: the attribute pattern once tried every way
+    to split the comment (2**30 here), hanging the whole run."""
+    text = (
+        "class A:\n    @property\n    def x(self):\n        return 1\n\n# The end.\n"
+        + "# " * 30
+        + "\n"
+    )
+    assert not may_register_routes.__wrapped__(text)

@@ -48,7 +48,9 @@ _ROUTE_METHODS = "|".join([*ROUTE_DECORATORS, WEBSOCKET_DECORATOR])
 _ROUTE_DECORATOR_LINE = re.compile(rf"^[ \t\f]*@[^\n]*\.[ \t]*(?:{_ROUTE_METHODS})\b", re.M)
 _DECORATOR_LINE = re.compile(r"^[ \t\f]*@([^\n]*)", re.M)
 # `.get` with whitespace, line continuations or comments between the dot and the name.
-_ROUTE_ATTRIBUTE = re.compile(rf"\.(?:\s|\\|#[^\n]*)*(?:{_ROUTE_METHODS})\b")
+# A comment ends at its line end: `#[^\n]*` alone would let `# ## ###` match in exponentially
+# many ways (a banner comment after a sentence's full stop took minutes).
+_ROUTE_ATTRIBUTE = re.compile(rf"\.(?:\s|\\|#[^\n]*\n)*(?:{_ROUTE_METHODS})\b")
 _SIMPLE_STRING = re.compile(
     r"""[rRbBfFuU]*(?:"[^"\\\n]*(?:\\.[^"\\\n]*)*"|'[^'\\\n]*(?:\\.[^'\\\n]*)*')"""
 )
