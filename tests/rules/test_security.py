@@ -9,9 +9,11 @@ from pathlib import Path
 import pytest
 
 from fastlint.rules.security import (
+    _SECRET_TARGET_RE,
     CorsWildcardWithCredentials,
     DebugEnabled,
     HardcodedSecret,
+    _secret_targets,
     is_secret_name,
     looks_like_secret,
 )
@@ -255,3 +257,16 @@ def test_fl404_fix_through_the_cli(tmp_path: Path) -> None:
     fixed = subprocess.run([*command, "--fix"], cwd=tmp_path, capture_output=True, text=True)
     assert fixed.returncode == 0, fixed.stdout + fixed.stderr
     assert (tmp_path / "main.py").read_text() == "from fastapi import FastAPI\napp = FastAPI()\n"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        'API_KEY = "abc"\nmy_token_ : str = 1\nKeyToken= 2\nx.secret_key == 1\nsecret_=(1)\n',
+        "tokénkey=1\nσecret=2\nΣECRET_KEY =3\nPASSWORD  # the admin's\n  = 'x'\n",
+        "İ = 1\nDB_PASSWORD = 'hunter22'\n",  # lowercases to two characters: the slow path
+    ],
+)
+def test_secret_targets_are_the_full_patterns_matches(text: str) -> None:
+    expected = [(m.group(1), m.group(2), m.end()) for m in _SECRET_TARGET_RE.finditer(text)]
+    assert expected and list(_secret_targets(text)) == expected

@@ -342,6 +342,12 @@ _SECRET_TARGET_RE = re.compile(
     r"\b(\w*(?i:secret|password|passwd|pwd|passphrase|token|apikey|key)_*)\b"
     r"(?:\s|\\|#[^\n]*\n|\))*(=(?!=)|:)"
 )
+# The same, found from its end in lowercased text: an ignore-case alternation is slow to scan
+# for, and the name is read back from where its word starts.
+_SECRET_TARGET_END_RE = re.compile(
+    r"((?:secret|password|passwd|pwd|passphrase|token|apikey|key)_*)\b"
+    r"(?:\s|\\|#[^\n]*\n|\))*(=(?!=)|:)"
+)
 _ASSIGNMENT_IN_LINE_RE = re.compile(r"(?<![=!<>])=(?!=)")
 # A plain string literal (not bytes, not an f-string), maybe parenthesized, starts here.
 _STRING_START_RE = re.compile(r"(?:\s|\\|#[^\n]*\n|\()*[rRuU]?[\"']")
@@ -445,6 +451,20 @@ def _annotated_value(rest: str) -> Optional[int]:
     return -1 if depth > 0 else None
 
 
+def _secret_targets(text: str) -> Iterator[tuple[str, str, int]]:
+    """(name, `=` or `:`, offset after it) of each match of `_SECRET_TARGET_RE`."""
+    lowered = text.lower()
+    if len(lowered) != len(text):  # a few characters lowercase to two: offsets would shift
+        for match in _SECRET_TARGET_RE.finditer(text):
+            yield match.group(1), match.group(2), match.end()
+        return
+    for match in _SECRET_TARGET_END_RE.finditer(lowered):
+        start = match.start()
+        while start and (text[start - 1].isalnum() or text[start - 1] == "_"):
+            start -= 1
+        yield text[start : match.end(1)], match.group(2), match.end()
+
+
 def _secret_binding(text: str) -> Optional[str]:
     """How a secret-named target or keyword is bound: `NAME = "..."`, `name="..."`,
     `name: T = "..."` give "literal" (also when the text cannot tell), any other value
@@ -452,11 +472,11 @@ def _secret_binding(text: str) -> Optional[str]:
     secret-named binding at all None. A plain literal that cannot be a secret (`""`,
     `"<your key>"`) binds nothing."""
     found: Optional[str] = None
-    for match in _SECRET_TARGET_RE.finditer(text):
-        if not is_secret_name(match.group(1)):
+    for name, operator, end in _secret_targets(text):
+        if not is_secret_name(name):
             continue
-        if match.group(2) == "=":
-            position = match.end()
+        if operator == "=":
+            position = end
             while True:  # `SECRET = other.name = "..."`: skip the other targets
                 chained = _CHAINED_TARGET_RE.match(text, position)
                 if chained is None:
@@ -469,8 +489,8 @@ def _secret_binding(text: str) -> Optional[str]:
             found = "expression"
             continue
         # `name: annotation = value`: a bare annotation or a slice has no `=` after it.
-        end = text.find("\n", match.end())
-        rest = text[match.end() : end if end >= 0 else len(text)]
+        line_end = text.find("\n", end)
+        rest = text[end : line_end if line_end >= 0 else len(text)]
         value = _annotated_value(rest)
         if value == -1:
             return "literal"
