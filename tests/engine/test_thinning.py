@@ -8,7 +8,7 @@ import libcst as cst
 
 from fastlint.engine.project import extract_facts
 from fastlint.engine.source import line_starts
-from fastlint.engine.thinning import thin
+from fastlint.engine.thinning import HEADER, NOTHING, WHOLE, Surroundings, thin
 
 SOURCE = """\
 from fastapi import APIRouter, Depends
@@ -48,9 +48,11 @@ class Unused:
 def _thin(text: str, needed: tuple[str, ...]) -> Optional[str]:
     """Keep the definitions whose text holds one of `needed`."""
     facts = extract_facts("m.py", text, name="m")
-    return thin(
-        text, line_starts(text), facts, lambda statement, _: any(n in statement for n in needed)
-    )
+
+    def keep(statement: str, *_: object) -> str:
+        return WHOLE if any(n in statement for n in needed) else NOTHING
+
+    return thin(text, line_starts(text), facts, keep)
 
 
 def test_unneeded_definitions_become_stubs_on_the_same_lines() -> None:
@@ -118,3 +120,91 @@ def test_a_class_named_only_in_a_call_is_not_kept() -> None:
     kept = _thin(annotated, ("async def",))
     # Named as an annotation: the class stays, but its unneeded method still goes.
     assert kept is not None and "class Table:" in kept and "return []" not in kept
+
+
+def _hollow(text: str, whole: tuple[str, ...] = ()) -> Optional[str]:
+    """Keep every definition: whole when its text holds one of `whole`, else its signature."""
+    facts = extract_facts("m.py", text, name="m")
+
+    def keep(statement: str, index: int, body_at: Optional[int], _: Surroundings) -> str:
+        if body_at is None or any(w in statement for w in whole):
+            return WHOLE
+        return HEADER
+
+    return thin(text, line_starts(text), facts, keep)
+
+
+ROUTES = """\
+@router.get(
+    "/items",  # a comment
+)
+async def list_items(db=Depends(get_db)) -> list[int]:
+    \"\"\"A docstring.\"\"\"
+    rows = await db.fetch()
+
+    return [row.id for row in rows]
+
+
+def one_liner(): return 1
+
+
+class Service:
+    async def run(self):
+        await self.step()
+        return helper()
+"""
+
+
+def test_signatures_kept_with_empty_bodies_on_the_same_lines() -> None:
+    thinned = _hollow(ROUTES)
+    assert thinned is not None
+    assert thinned.count("\n") == ROUTES.count("\n")
+    lines = thinned.split("\n")
+    assert lines[:4] == ROUTES.split("\n")[:4]  # decorators and signature as written
+    assert lines[4] == "    pass" and lines[5:8] == ["", "", ""]
+    assert "def one_liner(): return 1" in thinned  # no body of its own line: kept
+    assert "    async def run(self):" in lines and "        pass" in lines
+    assert "helper()" not in thinned and "self.step" not in thinned
+    cst.parse_module(thinned)
+
+
+def test_a_function_named_by_kept_code_gets_its_body_back() -> None:
+    text = "def get_db():\n    return 1\n\n\nasync def route(db=Depends(get_db)):\n    return db\n"
+    thinned = _hollow(text)
+    assert thinned is not None
+    assert "    return 1" in thinned  # named in a signature: read whole
+    assert "    return db" not in thinned
+
+
+def test_surroundings_hold_module_code_and_classes_without_functions() -> None:
+    text = (
+        "import requests\n"
+        "from x import (\n    y,\n)\n"
+        "session = requests.Session()\n"
+        "\n"
+        "class Client(httpx.Client):\n"
+        "    timeout = 5\n"
+        "\n"
+        "    def get_user(self):\n"
+        "        return local_only\n"
+        "\n"
+        "def helper():\n"
+        "    other_local = 1\n"
+    )
+    facts = extract_facts("m.py", text, name="m")
+    seen: list[Surroundings] = []
+
+    def keep(statement: str, index: int, body_at: Optional[int], around: Surroundings) -> str:
+        seen.append(around)
+        return NOTHING
+
+    thin(text, line_starts(text), facts, keep)
+    code = seen[0].code
+    assert "session = requests.Session()" in code
+    assert "class Client(httpx.Client):" in code and "timeout = 5" in code
+    assert "import" not in code and "y," not in code
+    assert "local_only" not in code and "other_local" not in code and "helper" not in code
+    assert not seen[0].star_import
+    starred = "from os import *\n" + text
+    thin(starred, line_starts(starred), extract_facts("m.py", starred, name="m"), keep)
+    assert seen[-1].star_import

@@ -803,6 +803,114 @@ def test_fl102_screen_needs_an_object_of_the_class_of_a_blocking_method(tmp_path
         assert _fl102_reports(tmp_path, files, name), name
 
 
+# --- statement screens and signature-only functions (engine/thinning) ------------------------
+
+# Each finding depends on code outside the definition that holds it, or on a body that a
+# signature alone seems to make unnecessary; the unrelated definitions are parsed as stubs.
+STATEMENT_CASES = [
+    pytest.param(
+        BlockingCallInAsync,
+        """\
+import requests
+
+session = requests.Session()
+
+async def fetch():
+    return session.get("https://example.com")
+""",
+        id="FL101-module-level-object",
+    ),
+    pytest.param(
+        BlockingCallInAsync,
+        """\
+import time
+
+class Worker:
+    pause = time.sleep
+
+    async def run(self):
+        time.sleep(1)
+""",
+        id="FL101-method",
+    ),
+    pytest.param(
+        TransitiveBlockingCall,
+        """\
+import subprocess
+
+def _deploy(command):
+    return subprocess.run(command, check=True)
+
+class Deployer:
+    async def deploy(self):
+        _deploy(["make"])
+""",
+        id="FL102-function-of-the-module",
+    ),
+    pytest.param(
+        MissingResponseModel,
+        """\
+from fastapi import APIRouter
+
+router = APIRouter()
+
+@router.get("/a", summary="maps f(a) -> b")
+async def read():
+    return {"a": 1}
+
+@router.get("/b", response_model=dict)
+@router.get("/c")
+async def both():
+    return {"b": 1}
+""",
+        id="FL201-arrow-in-a-string-and-two-decorators",
+    ),
+    pytest.param(
+        PathParameterMismatch,
+        """\
+from fastapi import APIRouter, Request
+
+router = APIRouter()
+
+@router.get("/items/{item_id}")
+async def read(request: Request) -> dict:
+    return {"id": request.path_params["item_id"]}
+
+@router.get("/users/{user_id}")
+async def user() -> dict:
+    return {}
+""",
+        id="FL203-path-params-in-the-body",
+    ),
+]
+
+
+@pytest.mark.parametrize(("rule", "code"), STATEMENT_CASES)
+def test_statement_screens_keep_what_findings_need(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, rule: type[Rule], code: str
+) -> None:
+    text = (
+        code + "\n\n" + UNRELATED.replace("import json\n", "") + "\n\nasync def idle():\n    pass\n"
+    )
+    thinned: list[str] = []
+    original = checker.thin
+
+    def recording_thin(*args: object) -> object:
+        result = original(*args)  # type: ignore[arg-type]
+        if result is not None:
+            thinned.append(result)
+        return result
+
+    monkeypatch.setattr(checker, "thin", recording_thin)
+    write_tree(tmp_path / "thin", {"app.py": text})
+    found = [(f.code, f.line, f.message) for f in lint_tree(tmp_path / "thin", [rule])]
+    assert thinned and "return data.get" not in thinned[0]  # the unrelated body was left out
+    monkeypatch.setattr(checker, "SCREENS_OFF", True)
+    write_tree(tmp_path / "whole", {"app.py": text})
+    assert [(f.code, f.line, f.message) for f in lint_tree(tmp_path / "whole", [rule])] == found
+    assert found
+
+
 def test_route_screen_reads_banner_comments_in_linear_time() -> None:
     """A full stop, then a comment of many `#`: the attribute pattern once tried every way
     to split the comment (2**30 here), hanging the whole run."""

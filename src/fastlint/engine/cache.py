@@ -65,6 +65,7 @@ _PROVENANCE = {
     ("ModuleFacts", "definitions"),
     ("ModuleFacts", "methods"),
     ("ModuleFacts", "default_builders_at"),
+    ("ModuleFacts", "function_bodies"),
 }
 
 

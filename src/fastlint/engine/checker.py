@@ -18,7 +18,7 @@ from fastlint.engine.project import ModuleFacts, ProjectIndex
 from fastlint.engine.rule import NodeEdit, Rule, TextEdit
 from fastlint.engine.source import SourceFile, line_starts
 from fastlint.engine.suppression import is_suppressed, skips_file
-from fastlint.engine.thinning import thin
+from fastlint.engine.thinning import HEADER, NOTHING, WHOLE, Surroundings, thin
 from fastlint.engine.walk import walk
 
 PARSE_ERROR_CODE = "FL000"
@@ -354,7 +354,7 @@ def check_source(
     thinned: Optional[str] = None
     facts = _own_facts(source, project) if kind == "python" else None
     if kind == "python":
-        thinned = _thinned_text(source, facts, active, project)
+        thinned = _thinned_text(source, facts, active, project, options)
         parsed = parse_module(source, thinned)
         if isinstance(parsed, Finding) and thinned is not None:
             thinned = None
@@ -407,15 +407,28 @@ def _thinned_text(
     facts: Optional[ModuleFacts],
     rules: Sequence[type[Rule]],
     project: ProjectIndex,
+    options: dict[str, Any],
 ) -> Optional[str]:
     """The text without the definitions none of `rules` needs (engine/thinning), if any."""
     if SCREENS_OFF or not rules or not all(_screens_statements(rule) for rule in rules):
         return None
     if facts is None or not facts.definitions:
         return None
+    configured = {key for key, value in options.items() if value}
+    if any(configured.intersection(rule.screen_options) for rule in rules):
+        return None  # the statement screens, too, know only what the options do not change
 
-    def needed(statement: str, index: int) -> bool:
-        return any(rule.could_fire_in(statement, index, facts, project) for rule in rules)
+    def needed(statement: str, index: int, body_at: Optional[int], around: Surroundings) -> str:
+        need = NOTHING
+        for rule in rules:
+            if not rule.could_fire_in(statement, index, facts, project, around):
+                continue
+            if body_at is None or rule.reads_body(
+                statement[:body_at], statement[body_at:], index, facts, project
+            ):
+                return WHOLE
+            need = HEADER
+        return need
 
     return thin(source.text, source.line_starts, facts, needed)
 

@@ -100,6 +100,8 @@ class ModuleFacts:
     # Functions in the body of a top-level class: (class index, first line, last line, name).
     methods: list[tuple[int, int, int, str]] = field(default_factory=list)
     default_builders_at: dict[int, tuple[str, ...]] = field(default_factory=dict)
+    # Those functions and methods by first line: (line, column) of their body's first statement.
+    function_bodies: dict[int, tuple[int, int]] = field(default_factory=dict)
 
     def describes(self, data: bytes) -> bool:
         """Whether these facts were taken from exactly this source (not, say, from the text
@@ -409,6 +411,12 @@ def extract_facts(
         for method in statement.body
         if isinstance(method, _FUNCTIONS) and not (has_walrus and _header_binds(method))
     ]
+    facts.function_bodies = {
+        _first_line(function): (function.body[0].lineno, function.body[0].col_offset)
+        for statement in tree.body
+        for function in (statement.body if isinstance(statement, ast.ClassDef) else [statement])
+        if isinstance(function, _FUNCTIONS)
+    }
     facts.source_digest = source_digest(source)
     return facts
 

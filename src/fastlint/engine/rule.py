@@ -18,6 +18,7 @@ if TYPE_CHECKING:  # LibCST is imported only when a file is parsed: cached runs 
 
     from fastlint.engine.context import FileContext
     from fastlint.engine.project import ModuleFacts, ProjectIndex
+    from fastlint.engine.thinning import Surroundings
 
 
 @dataclass(frozen=True)
@@ -128,16 +129,36 @@ class Rule:
 
     @classmethod
     def could_fire_in(
-        cls, statement: str, index: int, facts: ModuleFacts, project: ProjectIndex
+        cls,
+        statement: str,
+        index: int,
+        facts: ModuleFacts,
+        project: ProjectIndex,
+        around: Surroundings,
     ) -> bool:
         """The statement screen: could this rule report inside this top-level `def` or
-        `class` (its text, and its index in the module's body)?
+        `class`, or a method of a top-level class (its text, the index of its top-level
+        statement, and what it can see of the rest of the file)?
 
         Asked only in files `could_fire` let through. The module-level statements around the
         definitions, and every definition a kept statement names, are parsed whatever the
         answers; a definition that no enabled rule needs is parsed as an empty stub of the same
         name and lines (engine/thinning). Must never answer no for a definition that holds a
         finding. The default keeps every definition.
+        """
+        return True
+
+    @classmethod
+    def reads_body(
+        cls, header: str, body: str, index: int, facts: ModuleFacts, project: ProjectIndex
+    ) -> bool:
+        """Asked for a function this rule's `could_fire_in` keeps (split into its decorators
+        and signature, and its body): does the rule read the body?
+
+        When no rule that keeps a function reads its body, the body is parsed as `pass` on the
+        same lines. Must answer yes when a finding may be in the body, when a finding elsewhere
+        depends on what the body holds, and when a fix needs the function's extent. The
+        default reads every body.
         """
         return True
 

@@ -32,8 +32,30 @@ _BINDS_MODULE_NAMES = re.compile(r"\bglobal\b")
 # Where the `ast` says a definition starts, the text must show it (not a form feed or a BOM).
 _DEFINITION_START = re.compile(r"[ \t]*(?:@|def\b|async\b|class\b)")
 
-# (definition text, index of the top-level statement holding it) -> some enabled rule needs it
-KeepTest = Callable[[str, int], bool]
+# A top-level import statement, and a star import anywhere.
+_IMPORT_STATEMENT = re.compile(r"(?:from|import)\b")
+_STAR_IMPORT = re.compile(r"\bimport[\s\\(]*\*")
+
+# How much of a definition the enabled rules read.
+NOTHING, HEADER, WHOLE = "nothing", "header", "whole"
+
+
+@dataclass(frozen=True)
+class Surroundings:
+    """What the code of a definition can see of the rest of its file, for statement screens.
+
+    `code` is the module-level code other than imports and functions (a function's names are
+    its own), with classes but not their methods. `star_import`: a star import brings names
+    the text never writes.
+    """
+
+    code: str
+    star_import: bool
+
+
+# (definition text, index of its top-level statement, offset in the text where a body that
+# could be left out starts (None: it cannot), surroundings) -> NOTHING, HEADER or WHOLE
+KeepTest = Callable[[str, int, Optional[int], Surroundings], str]
 
 
 @dataclass
@@ -43,18 +65,22 @@ class _Definition:
     index: int  # of the top-level statement
     start: int  # offsets of its whole lines
     end: int
+    body_start: Optional[int] = None  # a function's body, when it starts a line of its own
     methods: list[_Definition] = field(default_factory=list)
     alive: bool = False
+    hollow: bool = False  # parsed with `pass` for its body
 
 
 def thin(text: str, line_starts: list[int], facts: ModuleFacts, keep: KeepTest) -> Optional[str]:
-    """The text with stubs for the definitions no rule needs; None when every one is needed.
+    """The text with stubs for the definitions no rule needs, and `pass` for the bodies of
+    functions whose signature alone the rules read; None when nothing can be left out.
 
     `facts` must describe exactly this text, and `line_starts` be its line offsets.
     """
     definitions = _definitions(text, line_starts, facts)
     if definitions is None:
         return None
+    surroundings = _surroundings(text, line_starts, facts, definitions)
     words: set[str] = set()
     position = 0
     for definition in definitions:
@@ -62,45 +88,83 @@ def thin(text: str, line_starts: list[int], facts: ModuleFacts, keep: KeepTest) 
         position = definition.end
     words.update(_REFERENCE.findall(text, position))
 
-    def needed(definition: _Definition) -> bool:
+    def needed(definition: _Definition) -> str:
         statement = text[definition.start : definition.end]
-        return (
-            not _DEFINITION_START.match(statement)
-            or _BINDS_MODULE_NAMES.search(statement) is not None
-            or keep(statement, definition.index)
-        )
+        if not _DEFINITION_START.match(statement) or _BINDS_MODULE_NAMES.search(statement):
+            return WHOLE
+        body = definition.body_start
+        body_at = None if body is None else body - definition.start
+        return keep(statement, definition.index, body_at, surroundings)
 
     dead: dict[str, list[_Definition]] = {}  # by name, until kept code names them
+    hollow: dict[str, list[_Definition]] = {}  # likewise: named, they are read whole
 
-    def revive(definition: _Definition) -> None:
+    def revive(definition: _Definition, need: str = WHOLE) -> None:
         definition.alive = True
+        if need == HEADER and definition.body_start is not None:
+            definition.hollow = True
+            words.update(_REFERENCE.findall(text, definition.start, definition.body_start))
+            hollow.setdefault(definition.name, []).append(definition)
+            return
+        definition.hollow = False
         position = definition.start
         for method in definition.methods:
             words.update(_REFERENCE.findall(text, position, method.start))
             position = method.end
-            if needed(method):
-                revive(method)
+            method_need = needed(method)
+            if method_need != NOTHING:
+                revive(method, method_need)
             else:
                 dead.setdefault(method.name, []).append(method)
         words.update(_REFERENCE.findall(text, position, definition.end))
 
     for definition in definitions:
-        if needed(definition):
-            revive(definition)
+        need = needed(definition)
+        if need != NOTHING:
+            revive(definition, need)
         else:
             dead.setdefault(definition.name, []).append(definition)
-    named = words.intersection(dead)
+    named = words.intersection(dead) | words.intersection(hollow)
     while named:
         for name in named:
-            for definition in dead.pop(name):
+            for definition in [*dead.pop(name, ()), *hollow.pop(name, ())]:
                 revive(definition)
-        named = words.intersection(dead)
-    if not dead:
+        named = words.intersection(dead) | words.intersection(hollow)
+    if not dead and not hollow:
         return None
-    stubs = [d for d in definitions if not d.alive]
-    stubs.extend(m for d in definitions if d.alive for m in d.methods if not m.alive)
-    stubs.sort(key=lambda d: d.start)
-    return _with_stubs(text, stubs)
+    changed = [d for d in definitions if not d.alive or d.hollow]
+    for definition in definitions:
+        if definition.alive and not definition.hollow:
+            changed.extend(m for m in definition.methods if not m.alive or m.hollow)
+    changed.sort(key=lambda d: d.start)
+    return _with_stubs(text, changed)
+
+
+def _surroundings(
+    text: str, line_starts: list[int], facts: ModuleFacts, definitions: list[_Definition]
+) -> Surroundings:
+    star_import = _STAR_IMPORT.search(text) is not None
+    if not all(1 <= line <= len(line_starts) for line in facts.statement_lines):
+        return Surroundings(text, star_import)  # the facts do not fit: all of it, to be safe
+    by_index = {definition.index: definition for definition in definitions}
+    starts = [line_starts[line - 1] for line in facts.statement_lines]
+    pieces: list[str] = []
+    for index, start in enumerate(starts):
+        end = starts[index + 1] if index + 1 < len(starts) else len(text)
+        definition = by_index.get(index)
+        if definition is None:
+            if not _IMPORT_STATEMENT.match(text, start):
+                pieces.append(text[start:end])
+            continue
+        if _BINDS_MODULE_NAMES.search(text, start, end):
+            pieces.append(text[start:end])  # `global`: its code binds module-level names
+        elif definition.keyword == "class":
+            position = start
+            for method in definition.methods:
+                pieces.append(text[position : method.start])
+                position = method.end
+            pieces.append(text[position:end])
+    return Surroundings("".join(pieces), star_import)
 
 
 def _definitions(
@@ -112,19 +176,33 @@ def _definitions(
         end = line_starts[last_line] if last_line < len(line_starts) else len(text)
         return line_starts[first_line - 1], end
 
+    def body_start(first_line: int, last_line: int) -> Optional[int]:
+        """Where the function's body starts, when its first statement starts a line after the
+        signature (not `def f(): return 1`)."""
+        line, column = facts.function_bodies.get(first_line, (0, 0))
+        if not first_line < line <= last_line:
+            return None
+        start = line_starts[line - 1]
+        indent = text[start : start + column]
+        if indent.strip(" \t") or text[start + column : start + column + 1].isspace():
+            return None  # the column counts bytes: only plain indentation is understood
+        return start
+
     found: dict[int, _Definition] = {}
     for index, last_line, keyword, name in facts.definitions:
         first_line = facts.statement_lines[index] if index < len(facts.statement_lines) else 0
         offsets = span(first_line, last_line)
         if offsets is None:
             return None
-        found[index] = _Definition(keyword, name, index, *offsets)
+        body = body_start(first_line, last_line) if keyword == "def" else None
+        found[index] = _Definition(keyword, name, index, *offsets, body_start=body)
     for index, first_line, last_line, name in facts.methods:
         offsets = span(first_line, last_line)
         cls = found.get(index)
         if offsets is None or cls is None or not cls.start <= offsets[0] < offsets[1] <= cls.end:
             return None
-        cls.methods.append(_Definition("def", name, index, *offsets))
+        body = body_start(first_line, last_line)
+        cls.methods.append(_Definition("def", name, index, *offsets, body_start=body))
     return sorted(found.values(), key=lambda d: d.start)
 
 
@@ -133,7 +211,11 @@ def _with_stubs(text: str, stubs: list[_Definition]) -> str:
     position = 0
     for stub in stubs:
         pieces.append(text[position : stub.start])
-        pieces.append(_stub(stub.keyword, stub.name, text[stub.start : stub.end]))
+        if stub.hollow and stub.body_start is not None:
+            pieces.append(text[stub.start : stub.body_start])
+            pieces.append(_empty_body(text[stub.body_start : stub.end]))
+        else:
+            pieces.append(_stub(stub.keyword, stub.name, text[stub.start : stub.end]))
         position = stub.end
     pieces.append(text[position:])
     return "".join(pieces)
@@ -148,3 +230,13 @@ def _stub(keyword: str, name: str, statement: str) -> str:
     inner = len(breaks) - (1 if final else 0)
     newline = final or (breaks[0] if breaks else "\n")
     return f"{indent}{keyword} {name}({newline * inner}): pass{final}"
+
+
+def _empty_body(body: str) -> str:
+    """`pass` at the body's indentation, and as many line ends as the body has."""
+    indent = body[: len(body) - len(body.lstrip(" \t"))]
+    breaks = NEWLINE_RE.findall(body)
+    final = breaks[-1] if breaks and body.endswith(breaks[-1]) else ""
+    inner = len(breaks) - (1 if final else 0)
+    newline = final or (breaks[0] if breaks else "\n")
+    return f"{indent}pass{newline * inner}{final}"

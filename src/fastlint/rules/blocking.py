@@ -8,6 +8,7 @@ names block; the project's call graph (engine/callgraph.py) follows sync helpers
 
 from __future__ import annotations
 
+import functools
 import re
 import weakref
 from collections.abc import Iterable, Iterator
@@ -27,6 +28,7 @@ from fastlint.engine.findings import Applicability, Severity
 from fastlint.engine.imports import module_package, resolve_relative
 from fastlint.engine.project import ModuleFacts, ProjectIndex
 from fastlint.engine.rule import Example, PendingFix, Rule, replace
+from fastlint.engine.thinning import Surroundings
 
 # --- the catalogue -------------------------------------------------------------------------
 
@@ -518,10 +520,12 @@ _PAIR = re.compile(rf"\b(?=(\w+){_GAP}\.{_GAP}(\w+))")
 
 
 class _FileWords:
-    """The names a file writes, found once and only when a screen asks."""
+    """The names a file (or a definition, with what it can see) writes, found once and only
+    when a screen asks."""
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, around: Optional[_FileWords] = None) -> None:
         self.text = text
+        self.around = around
         self._dotted: Optional[frozenset[str]] = None
         self._pairs: Optional[frozenset[tuple[str, str]]] = None
 
@@ -529,12 +533,16 @@ class _FileWords:
     def dotted(self) -> frozenset[str]:
         if self._dotted is None:
             self._dotted = frozenset(_DOTTED.findall(self.text))
+            if self.around is not None:
+                self._dotted |= self.around.dotted
         return self._dotted
 
     @property
     def pairs(self) -> frozenset[tuple[str, str]]:
         if self._pairs is None:
             self._pairs = frozenset(_PAIR.findall(self.text))
+            if self.around is not None:
+                self._pairs |= self.around.pairs
         return self._pairs
 
     def has_attribute(self, leaves: Leaves) -> bool:
@@ -620,25 +628,59 @@ def _nested_imports(text: str, facts: ModuleFacts) -> Iterator[tuple[Optional[st
             yield (alias, imported) if alias else (imported.split(".")[0], imported.split(".")[0])
 
 
-def _may_block_in_async(text: str, facts: Optional[ModuleFacts], project: ProjectIndex) -> bool:
+def _may_block_in_async(
+    text: str,
+    facts: Optional[ModuleFacts],
+    project: ProjectIndex,
+    around: Optional[Surroundings] = None,
+) -> bool:
+    """The FL101 screen of a file, or of one definition and what it can see (`around`)."""
     if not _ASYNC_DEF.search(text):
         return False
-    if facts is None or "import *" in text or _BUILTIN_CALL.search(text):
+    star_import = "import *" in text or (around is not None and around.star_import)
+    if facts is None or star_import or _BUILTIN_CALL.search(text):
         return True
     screens = _screens(project)
-    words = _FileWords(text)
-    imports = (*facts.imports.items(), *_nested_imports(text, facts))
+    words = _FileWords(text, None if around is None else _around_words(around.code))
+    imports: Iterable[tuple[Optional[str], str]] = (
+        *facts.imports.items(),
+        *_nested_imports(text, facts),
+    )
+    if around is not None:
+        # A call through an import writes its name here or in module-level code.
+        written = set(_WORD.findall(text)) | _around_names(around.code)
+        imports = [(local, name) for local, name in imports if local is None or local in written]
     return any(_import_may_block(local, name, words, screens, project) for local, name in imports)
 
 
-def _calls_blocking_helper(text: str, facts: Optional[ModuleFacts], project: ProjectIndex) -> bool:
+def _calls_blocking_helper(
+    text: str,
+    facts: Optional[ModuleFacts],
+    project: ProjectIndex,
+    around: Optional[Surroundings] = None,
+) -> bool:
+    """The FL102 screen of a file, or of one definition and what it can see (`around`)."""
     if not _ASYNC_DEF.search(text):
         return False
     if facts is None:
         return True
-    if "import *" in text:
+    if "import *" in text or (around is not None and around.star_import):
         return True  # names arrive unwritten
-    return _screens(project).fl102.may_be_called(set(_WORD.findall(text)), facts, project)
+    words = set(_WORD.findall(text))
+    if around is not None:
+        words |= _around_names(around.code)
+    return _screens(project).fl102.may_be_called(words, facts, project)
+
+
+# One file's definitions are screened in turn with the same surroundings.
+@functools.lru_cache(maxsize=2)
+def _around_words(code: str) -> _FileWords:
+    return _FileWords(code)
+
+
+@functools.lru_cache(maxsize=2)
+def _around_names(code: str) -> frozenset[str]:
+    return frozenset(_WORD.findall(code))
 
 
 # --- naming a call in the CST --------------------------------------------------------------
@@ -654,7 +696,12 @@ class _CallNaming(Rule):
 
     @classmethod
     def could_fire_in(
-        cls, statement: str, index: int, facts: ModuleFacts, project: ProjectIndex
+        cls,
+        statement: str,
+        index: int,
+        facts: ModuleFacts,
+        project: ProjectIndex,
+        around: Surroundings,
     ) -> bool:
         """Both report only calls made directly in an `async def`."""
         return _ASYNC_DEF.search(statement) is not None
@@ -932,6 +979,18 @@ async def handler():
         """A coroutine, and an import (or builtin) through which a blocking call is reached."""
         return _may_block_in_async(text, facts, project)
 
+    @classmethod
+    def could_fire_in(
+        cls,
+        statement: str,
+        index: int,
+        facts: ModuleFacts,
+        project: ProjectIndex,
+        around: Surroundings,
+    ) -> bool:
+        """`could_fire` on the definition and the module-level code and classes it sees."""
+        return _may_block_in_async(statement, facts, project, around)
+
     def visit_Call(self, node: cst.Call) -> None:
         if not self.context.in_coroutine():
             return
@@ -1126,6 +1185,18 @@ class Deployer:
     def could_fire(cls, text: str, facts: Optional[ModuleFacts], project: ProjectIndex) -> bool:
         """A coroutine, and the name of a project function that blocks, directly or further down."""
         return _calls_blocking_helper(text, facts, project)
+
+    @classmethod
+    def could_fire_in(
+        cls,
+        statement: str,
+        index: int,
+        facts: ModuleFacts,
+        project: ProjectIndex,
+        around: Surroundings,
+    ) -> bool:
+        """`could_fire` on the definition and the module-level code and classes it sees."""
+        return _calls_blocking_helper(statement, facts, project, around)
 
     def visit_Call(self, node: cst.Call) -> None:
         if not self.context.in_coroutine() or isinstance(self.context.parent, cst.Await):

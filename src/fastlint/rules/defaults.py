@@ -23,6 +23,7 @@ from fastlint.engine.rule import (
     insert_before_lines,
     replace,
 )
+from fastlint.engine.thinning import Surroundings
 from fastlint.engine.walk import iter_children
 
 # Calls that build a new mutable object, by qualified name, with what to call them in messages.
@@ -286,7 +287,12 @@ def group(rows, into=defaultdict(list)):
 
     @classmethod
     def could_fire_in(
-        cls, statement: str, index: int, facts: ModuleFacts, project: ProjectIndex
+        cls,
+        statement: str,
+        index: int,
+        facts: ModuleFacts,
+        project: ProjectIndex,
+        around: Surroundings,
     ) -> bool:
         """A default of this definition builds something mutable (or a lambda has one)."""
         return _may_default_mutable(statement, facts.default_builders_at.get(index, ()), project)

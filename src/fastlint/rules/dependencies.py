@@ -13,6 +13,7 @@ from fastlint.engine.findings import Applicability, Severity
 from fastlint.engine.names import Scope
 from fastlint.engine.project import ModuleFacts, ProjectIndex
 from fastlint.engine.rule import Example, Rule, remove_lines
+from fastlint.engine.thinning import Surroundings
 from fastlint.engine.walk import iter_children
 
 DEPENDS_CALLEES = frozenset(
@@ -163,11 +164,23 @@ class ContextManagerDependency(Rule):
 
     @classmethod
     def could_fire_in(
-        cls, statement: str, index: int, facts: ModuleFacts, project: ProjectIndex
+        cls,
+        statement: str,
+        index: int,
+        facts: ModuleFacts,
+        project: ProjectIndex,
+        around: Surroundings,
     ) -> bool:
         """Findings sit on `Depends()` calls; the function they name is kept because they
         name it."""
         return may_call_depends(statement, facts, project)
+
+    @classmethod
+    def reads_body(
+        cls, header: str, body: str, index: int, facts: ModuleFacts, project: ProjectIndex
+    ) -> bool:
+        """For the `Depends()` calls in it (the fix edits the function they name)."""
+        return may_call_depends(body, facts, project)
 
     @classmethod
     def could_fire(cls, text: str, facts: Optional[ModuleFacts], project: ProjectIndex) -> bool:
@@ -525,7 +538,12 @@ class DependencyCleanupNotInFinally(Rule):
 
     @classmethod
     def could_fire_in(
-        cls, statement: str, index: int, facts: ModuleFacts, project: ProjectIndex
+        cls,
+        statement: str,
+        index: int,
+        facts: ModuleFacts,
+        project: ProjectIndex,
+        around: Surroundings,
     ) -> bool:
         """The generator, and every `Depends()` call that may make one of this file a
         dependency."""

@@ -28,6 +28,7 @@ from fastlint.engine.walk import iter_children
 if TYPE_CHECKING:
     from fastlint.engine.context import FileContext
     from fastlint.engine.project import ModuleFacts, ProjectIndex
+    from fastlint.engine.thinning import Surroundings
 
 # --- shared helpers --------------------------------------------------------------------------
 
@@ -697,10 +698,22 @@ class PydanticV1Api(Rule):
 
     @classmethod
     def could_fire_in(
-        cls, statement: str, index: int, facts: ModuleFacts, project: ProjectIndex
+        cls,
+        statement: str,
+        index: int,
+        facts: ModuleFacts,
+        project: ProjectIndex,
+        around: Surroundings,
     ) -> bool:
         """Each finding writes one of the reported forms inside the definition."""
         return _writes_v1_form(statement)
+
+    @classmethod
+    def reads_body(
+        cls, header: str, body: str, index: int, facts: ModuleFacts, project: ProjectIndex
+    ) -> bool:
+        """For the forms written in it; `regex=` in a signature is in the signature."""
+        return _writes_v1_form(body)
 
     @classmethod
     def _has_v1_form(cls, text: str, facts: ModuleFacts, project: ProjectIndex) -> bool:

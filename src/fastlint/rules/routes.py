@@ -26,6 +26,7 @@ from fastlint.engine.routing import (
 )
 from fastlint.engine.rule import Example, PendingFix, Rule, TextEdit
 from fastlint.engine.source import display_path
+from fastlint.engine.thinning import Surroundings
 from fastlint.engine.walk import iter_children
 
 ROUTE_TRIGGERS = (
@@ -146,11 +147,24 @@ class _RouteCollector(Rule):
 
     @classmethod
     def could_fire_in(
-        cls, statement: str, index: int, facts: ModuleFacts, project: ProjectIndex
+        cls,
+        statement: str,
+        index: int,
+        facts: ModuleFacts,
+        project: ProjectIndex,
+        around: Surroundings,
     ) -> bool:
         """Findings sit on registrations; the endpoint of an `add_api_route` call elsewhere
         is kept because the call names it."""
         return may_register_routes(statement)
+
+    @classmethod
+    def reads_body(
+        cls, header: str, body: str, index: int, facts: ModuleFacts, project: ProjectIndex
+    ) -> bool:
+        """For the registrations in it; the route a function's decorators register is read
+        from its decorators and signature."""
+        return may_register_routes(body)
 
     def begin_file(self) -> None:
         self.functions: dict[str, cst.FunctionDef] = {}
@@ -201,6 +215,24 @@ def _describe(route: _Route) -> str:
 
 
 # --- FL201 ---------------------------------------------------------------------------------
+
+
+_COMMENT = re.compile(r"#[^\n]*")
+_RESPONSE_MODEL_KEYWORD = re.compile(r"\bresponse_(?:model|class)\s*=")
+
+
+def _declares_response_model(header: str) -> bool:
+    """Whether a function's decorators and signature (text) declare what its routes return:
+    a return annotation, or `response_model=`/`response_class=` on its only decorator.
+
+    Conservative: no when strings or line continuations make the text hard to read.
+    """
+    if '"""' in header or "'''" in header or "\\\n" in header or "\\\r" in header:
+        return False
+    code = _COMMENT.sub("", _SIMPLE_STRING.sub('""', header))
+    if re.search(r"\)\s*->", code):
+        return True
+    return code.count("@") == 1 and _RESPONSE_MODEL_KEYWORD.search(code) is not None
 
 
 def _is_bodyless_status(value: cst.BaseExpression) -> bool:
@@ -266,6 +298,13 @@ class MissingResponseModel(_RouteCollector):
     @classmethod
     def could_fire(cls, text: str, facts: Optional[ModuleFacts], project: ProjectIndex) -> bool:
         return may_register_routes(text)
+
+    @classmethod
+    def reads_body(
+        cls, header: str, body: str, index: int, facts: ModuleFacts, project: ProjectIndex
+    ) -> bool:
+        """Also for what a route returns, unless its response model is declared."""
+        return may_register_routes(body) or not _declares_response_model(header)
 
     docs = """\
 ## What it does
@@ -518,6 +557,13 @@ class RouteShadowing(_RouteCollector):
             return False  # only routes registered in this module are reported
         # The route table depends on every module, and so does this answer (tracked).
         return bool(route_table(project).shadowed_in(facts.name))
+
+    @classmethod
+    def reads_body(
+        cls, header: str, body: str, index: int, facts: ModuleFacts, project: ProjectIndex
+    ) -> bool:
+        """The fix moves whole functions."""
+        return True
 
     docs = """\
 ## What it does
@@ -919,6 +965,13 @@ class PathParameterMismatch(_RouteCollector):
     def could_fire(cls, text: str, facts: Optional[ModuleFacts], project: ProjectIndex) -> bool:
         # Only a literal path with a `{param}` placeholder can be reported.
         return _PLACEHOLDER.search(text) is not None and may_register_routes(text)
+
+    @classmethod
+    def reads_body(
+        cls, header: str, body: str, index: int, facts: ModuleFacts, project: ProjectIndex
+    ) -> bool:
+        """Also when the endpoint reads `request.path_params` itself."""
+        return may_register_routes(body) or "path_params" in body
 
     docs = """\
 ## What it does

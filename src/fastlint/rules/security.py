@@ -14,6 +14,7 @@ from fastlint.engine.findings import Applicability, Severity
 from fastlint.engine.imports import resolve_relative
 from fastlint.engine.project import ModuleFacts, ProjectIndex
 from fastlint.engine.rule import Example, Rule, replace
+from fastlint.engine.thinning import Surroundings
 
 CORS_MIDDLEWARE = frozenset(
     {"starlette.middleware.cors.CORSMiddleware", "fastapi.middleware.cors.CORSMiddleware"}
@@ -537,6 +538,20 @@ def _secret_screen(text: str) -> Union[Literal[True], tuple[str, ...]]:
     return (*_JWT_PACKAGES, "os") if from_env else _JWT_PACKAGES
 
 
+def _may_hold_secret(code: str, facts: ModuleFacts, project: ProjectIndex) -> bool:
+    """The screen of part of a file: the names imports bind count when the part writes them."""
+    packages = _secret_screen(code)
+    if packages is True:
+        return True
+    words = set(_WORD_RE.findall(code))
+    if not words.isdisjoint(_aliases_of(project, packages)):
+        return True
+    return any(
+        local in words and project.resolve(target).split(".")[0] in packages
+        for local, target in facts.all_imports
+    )
+
+
 def _import_targets(text: str, facts: ModuleFacts) -> Iterator[str]:
     """What every import statement of the text binds (`pkg.mod.name`), at any indentation."""
     package = facts.name if facts.is_package else facts.name.rpartition(".")[0]
@@ -711,20 +726,23 @@ client = OpenAI(api_key="sk-proj-4f8a9b2c7d1e")
 
     @classmethod
     def could_fire_in(
-        cls, statement: str, index: int, facts: ModuleFacts, project: ProjectIndex
+        cls,
+        statement: str,
+        index: int,
+        facts: ModuleFacts,
+        project: ProjectIndex,
+        around: Surroundings,
     ) -> bool:
         """`could_fire` on the definition alone, except that the names imports bind count
         when the definition writes them (the imports themselves are elsewhere)."""
-        packages = _secret_screen(statement)
-        if packages is True:
-            return True
-        words = set(_WORD_RE.findall(statement))
-        if not words.isdisjoint(_aliases_of(project, packages)):
-            return True
-        return any(
-            local in words and project.resolve(target).split(".")[0] in packages
-            for local, target in facts.all_imports
-        )
+        return _may_hold_secret(statement, facts, project)
+
+    @classmethod
+    def reads_body(
+        cls, header: str, body: str, index: int, facts: ModuleFacts, project: ProjectIndex
+    ) -> bool:
+        """When the body alone may hold a finding (defaults are not reported)."""
+        return _may_hold_secret(body, facts, project)
 
     def begin_file(self) -> None:
         self._skip = is_test_path(self.context.source.display_path)
