@@ -11,7 +11,12 @@ import pytest
 
 from fastlint.engine.findings import Finding
 from fastlint.engine.project import ProjectIndex, extract_facts
-from fastlint.rules.blocking import BlockingCallInAsync, TransitiveBlockingCall, _new_blocking_graph
+from fastlint.rules.blocking import (
+    BlockingCallInAsync,
+    TransitiveBlockingCall,
+    _FileWords,
+    _new_blocking_graph,
+)
 from tests.helpers import lint_tree, write_tree
 
 RULES = [BlockingCallInAsync, TransitiveBlockingCall]
@@ -839,3 +844,16 @@ def test_chain_does_not_depend_on_earlier_questions() -> None:
     assert primed.chain("m.longer") is not None
     assert primed.chain("m.top") == fresh
     assert fresh is not None and [step.callee for step in fresh] == ["shorter", "time.sleep"]
+
+
+def test_names_written_after_a_name_and_a_dot() -> None:
+    words = _FileWords(
+        "import os\n"
+        "os.path.join(a, b)\n"
+        "pos.system()  # another word\n"
+        "os . # a comment\n  getcwd()\n"
+        "os.os.system(x)\n",
+        around=_FileWords("x = os.environ\n"),
+    )
+    assert words.after("os") == {"path", "getcwd", "os", "system", "environ"}
+    assert words.after("path") == {"join"} and words.after("time") == frozenset()
