@@ -130,7 +130,8 @@ def applicable_rules(
     ]
 
 
-_SCOPE_TYPES = (cst.FunctionDef, cst.ClassDef, cst.Lambda)
+# Compared by type: `isinstance` against LibCST's ABC-derived classes is slow.
+_SCOPE_TYPES = frozenset({cst.FunctionDef, cst.ClassDef, cst.Lambda})
 
 
 def _run_walk(module: cst.Module, context: FileContext, rules: list[Rule]) -> dict[int, int]:
@@ -160,8 +161,8 @@ def _run_walk(module: cst.Module, context: FileContext, rules: list[Rule]) -> di
         # A node can be both a scope's body and a scope (`lambda: lambda x: x`).
         if id(node) in scope_bodies:
             context.enter_scope(scope_bodies[id(node)])  # type: ignore[arg-type]
-        if isinstance(node, _SCOPE_TYPES):
-            scope_bodies[id(node.body)] = node
+        if type(node) in _SCOPE_TYPES:
+            scope_bodies[id(node.body)] = node  # type: ignore[attr-defined]
         handlers = visit.get(type(node))
         if handlers:
             for handler in handlers:

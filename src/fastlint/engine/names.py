@@ -14,7 +14,7 @@ from typing import Optional, Union
 import libcst as cst
 
 from fastlint.engine.imports import module_package, resolve_relative
-from fastlint.engine.walk import iter_children
+from fastlint.engine.walk import is_expression_type, iter_children
 
 BUILTIN_NAMES = frozenset(dir(builtins))
 
@@ -113,24 +113,27 @@ class _BindingCollector:
             self._target(target.value)
 
     def _visit(self, root: cst.CSTNode) -> None:
+        # `type(node) is` rather than `isinstance`: LibCST's node classes have an ABC
+        # metaclass, which makes every `isinstance` about ten times slower, and the concrete
+        # node classes have no subclasses.
         stack: list[cst.CSTNode] = [root]
         enter_expressions = self.enter_expressions
         while stack:
             node = stack.pop()
-            if not enter_expressions and isinstance(node, cst.BaseExpression):
+            kind = type(node)
+            if not enter_expressions and is_expression_type(kind):
                 continue
-            if isinstance(node, (cst.FunctionDef, cst.ClassDef)):
-                kind = "def" if isinstance(node, cst.FunctionDef) else "class"
-                self.add(node.name.value, Binding(kind, self.qualify(node.name.value)))
+            if kind is cst.FunctionDef or kind is cst.ClassDef:
+                defined = "def" if kind is cst.FunctionDef else "class"
+                name = node.name.value  # type: ignore[attr-defined]
+                self.add(name, Binding(defined, self.qualify(name)))
                 # Decorators and defaults run in this scope; the body does not.
-                for decorator in node.decorators:
-                    stack.append(decorator)
+                stack.extend(node.decorators)  # type: ignore[attr-defined]
                 continue
-            if isinstance(node, (cst.Lambda, cst.ListComp, cst.SetComp, cst.DictComp)):
+            if kind in _OWN_SCOPES:
                 continue
-            if isinstance(node, cst.GeneratorExp):
-                continue
-            if isinstance(node, cst.Import):
+            if kind is cst.Import:
+                assert isinstance(node, cst.Import)
                 for alias in node.names:
                     full = _import_alias_name(alias.name)
                     if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
@@ -139,7 +142,8 @@ class _BindingCollector:
                         root_name = full.split(".")[0]
                         self.add(root_name, Binding("import", root_name))
                 continue
-            if isinstance(node, cst.ImportFrom):
+            if kind is cst.ImportFrom:
+                assert isinstance(node, cst.ImportFrom)
                 level = len(node.relative)
                 module = _import_alias_name(node.module) if node.module is not None else None
                 base = resolve_relative(self.package, level, module) if level else module or ""
@@ -152,33 +156,44 @@ class _BindingCollector:
                         local = alias.asname.name.value
                     self.add(local, Binding("import", f"{base}.{name}" if base else name))
                 continue
-            if isinstance(node, cst.Assign):
+            if kind is cst.Assign:
+                assert isinstance(node, cst.Assign)
                 if len(node.targets) == 1 and isinstance(node.targets[0].target, cst.Name):
                     name = node.targets[0].target.value
                     self.add(name, Binding("local", value=node.value))
                 else:
                     for target in node.targets:
                         self._target(target.target)
-            elif isinstance(node, cst.AnnAssign) and isinstance(node.target, cst.Name):
-                binding = Binding("local", value=node.value, annotation=node.annotation.annotation)
-                self.add(node.target.value, binding)
-            elif isinstance(node, (cst.AnnAssign, cst.AugAssign, cst.For)):
-                self._target(node.target)
-            elif isinstance(node, cst.WithItem) and node.asname is not None:
-                self._target(node.asname.name)
-            elif isinstance(node, cst.ExceptHandler) and node.name is not None:
-                self._target(node.name.name)
-            elif isinstance(node, cst.NamedExpr):
-                self._target(node.target)
-            elif isinstance(node, cst.Global):
-                for item in node.names:
-                    self.add(item.name.value, Binding("global"))
-                continue
-            elif isinstance(node, cst.Nonlocal):
-                for item in node.names:
-                    self.add(item.name.value, Binding("nonlocal"))
+            elif kind is cst.AnnAssign:
+                assert isinstance(node, cst.AnnAssign)
+                if isinstance(node.target, cst.Name):
+                    annotation = node.annotation.annotation
+                    binding = Binding("local", value=node.value, annotation=annotation)
+                    self.add(node.target.value, binding)
+                else:
+                    self._target(node.target)
+            elif kind is cst.AugAssign or kind is cst.For:
+                self._target(node.target)  # type: ignore[attr-defined]
+            elif kind is cst.WithItem:
+                assert isinstance(node, cst.WithItem)
+                if node.asname is not None:
+                    self._target(node.asname.name)
+            elif kind is cst.ExceptHandler:
+                assert isinstance(node, cst.ExceptHandler)
+                if node.name is not None:
+                    self._target(node.name.name)
+            elif kind is cst.NamedExpr:
+                self._target(node.target)  # type: ignore[attr-defined]
+            elif kind is cst.Global or kind is cst.Nonlocal:
+                declared = "global" if kind is cst.Global else "nonlocal"
+                for item in node.names:  # type: ignore[attr-defined]
+                    self.add(item.name.value, Binding(declared))
                 continue
             stack.extend(reversed(list(iter_children(node))))  # keep source order
+
+
+# Nodes whose names are bound in a scope of their own.
+_OWN_SCOPES = frozenset({cst.Lambda, cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp})
 
 
 class NameResolver:

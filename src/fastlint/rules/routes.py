@@ -251,25 +251,23 @@ def _returns(body: cst.CSTNode) -> Iterator[cst.Return]:
     pending: list[cst.CSTNode] = [body]
     while pending:
         node = pending.pop()
-        if isinstance(node, cst.Return):
+        if type(node) is cst.Return:
             yield node
-        for child in iter_children(node):
-            if not isinstance(child, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
-                pending.append(child)
+        pending.extend(c for c in iter_children(node) if type(c) not in _NESTED_SCOPES)
 
 
 def _contains_yield(body: cst.CSTNode) -> bool:
     pending: list[cst.CSTNode] = [body]
     while pending:
         node = pending.pop()
-        if isinstance(node, cst.Yield):
+        if type(node) is cst.Yield:
             return True
-        pending.extend(
-            c
-            for c in iter_children(node)
-            if not isinstance(c, (cst.FunctionDef, cst.ClassDef, cst.Lambda))
-        )
+        pending.extend(c for c in iter_children(node) if type(c) not in _NESTED_SCOPES)
     return False
+
+
+# Compared by type (LibCST's classes make `isinstance` slow), in the loops over whole bodies.
+_NESTED_SCOPES = frozenset({cst.FunctionDef, cst.ClassDef, cst.Lambda})
 
 
 def _callee_name(expr: cst.BaseExpression) -> Optional[str]:
