@@ -571,7 +571,8 @@ class DependencyCleanupNotInFinally(Rule):
             # `Depends()` call (or in an import that aliases it); `def name(` is followed by `(`.
             for qualname in generators:
                 name = re.escape(qualname.rpartition(".")[2])
-                if re.search(rf"\b{name}\b(?![\s\\]*\()", text):
+                # The name first, its word start checked behind it: a literal scan.
+                if re.search(rf"{name}(?<!\w{name})\b(?![\s\\]*\()", text):
                     return True
         # Passed to `Depends()` by another module: nested functions have no importable name.
         prefix = f"{facts.name}." if facts.name else ""

@@ -169,7 +169,8 @@ def serve() -> None:
     def could_fire(cls, text: str, facts: Optional[ModuleFacts], project: ProjectIndex) -> bool:
         if facts is None:  # a deployment file, or Python that `ast` could not read
             return super().could_fire(text, facts, project)
-        return _RELOAD_TRUE_RE.search(text) is not None
+        # The substring first: a scan for it is far cheaper than one for the pattern.
+        return "reload" in text and _RELOAD_TRUE_RE.search(text) is not None
 
     # --- Python --------------------------------------------------------------------------
 

@@ -126,7 +126,7 @@ class ValidationErrorHandler(Rule):
         """A registration (`.exception_handler`, `.add_exception_handler`,
         `exception_handlers=`), and `ValidationError` named in the text or reached by an import
         (an alias re-exported by a project module)."""
-        if not _HANDLER_REGISTRATION.search(text):
+        if "exception_handler" not in text or not _HANDLER_REGISTRATION.search(text):
             return False
         if facts is None or "ValidationError" in text:
             return True
@@ -726,7 +726,7 @@ class PydanticV1Api(Rule):
             or _imports_reach(facts, project, cls._leads_to_model(project))
         ):
             return True
-        if _CONFIG_CLASS.search(text) and cls._defines_model(facts, project):
+        if "Config" in text and _CONFIG_CLASS.search(text) and cls._defines_model(facts, project):
             return True  # inside a model of this file
         return _v1_validator_decorator(text, facts, project)
 

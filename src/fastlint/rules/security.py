@@ -194,7 +194,11 @@ app.add_middleware(Cors, allow_origin_regex=".*", allow_credentials=True)
     @classmethod
     def could_fire(cls, text: str, facts: Optional[ModuleFacts], project: ProjectIndex) -> bool:
         # The keyword is required; its value is `True` itself or a name bound to `True`.
-        return "True" in text and _CREDENTIALS_KEYWORD_RE.search(text) is not None
+        return (
+            "allow_credentials" in text
+            and "True" in text
+            and _CREDENTIALS_KEYWORD_RE.search(text) is not None
+        )
 
     def _is_cors(self, expr: cst.BaseExpression) -> bool:
         qualified = self.context.qualified_name(expr)
@@ -967,7 +971,7 @@ app = ShopApp()
 
     @classmethod
     def could_fire(cls, text: str, facts: Optional[ModuleFacts], project: ProjectIndex) -> bool:
-        return _DEBUG_TRUE_RE.search(text) is not None
+        return "debug" in text and _DEBUG_TRUE_RE.search(text) is not None
 
     def begin_file(self) -> None:
         self._skip = is_test_path(self.context.source.display_path)
