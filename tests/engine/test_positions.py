@@ -129,3 +129,22 @@ def test_anchors_that_disagree_with_the_code_fall_back_to_a_whole_pass() -> None
     node = module.body[-1]
     assert positions.range(node) == whole.range(node)
     assert positions._whole
+
+
+def test_a_statement_generated_up_to_a_node_then_whole() -> None:
+    """Asked first about a node inside a statement, only the code up to it is generated;
+    any other node of the statement then gets the ranges of a full pass."""
+    for text in (ANCHORED_CODE, CODE):
+        module = cst.parse_module(text)
+        lines = extract_facts("m.py", text, name="m").statement_lines
+        anchored = Positions(
+            module, text, SourceFile("m.py", "m.py", text).line_starts, lines, _statement_of(module)
+        )
+        whole = Positions(module)
+        nodes = _every_node(module)[1:]
+        first_names = [n for n in nodes if isinstance(n, cst.Name)]
+        for node in first_names[:3] + list(reversed(nodes)):
+            if id(node) in _statement_of(module):
+                assert anchored.range(node) == whole.range(node), type(node).__name__
+                assert anchored.inclusive_range(node) == whole.inclusive_range(node)
+        assert not anchored._whole and not anchored._partly

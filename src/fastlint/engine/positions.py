@@ -21,6 +21,10 @@ Point = tuple[int, int]
 Range = tuple[Point, Point]
 
 
+class _Reached(Exception):
+    """The node asked about has its position: the rest of the statement can wait."""
+
+
 class _PositionState(CodegenState):
     def __init__(self, default_indent: str, default_newline: str) -> None:
         super().__init__(default_indent=default_indent, default_newline=default_newline)
@@ -29,6 +33,7 @@ class _PositionState(CodegenState):
         self.stack: list[Point] = []
         self.syntactic: dict[int, Range] = {}
         self.inclusive: dict[int, Range] = {}
+        self.until: Optional[cst.CSTNode] = None
 
     def _advance(self, value: str) -> None:
         if "\n" not in value and "\r" not in value:
@@ -53,6 +58,8 @@ class _PositionState(CodegenState):
     def after_codegen(self, node: cst.CSTNode) -> None:
         start = self.stack.pop()
         self.inclusive[id(node)] = (start, (self.line, self.column))
+        if node is self.until:
+            raise _Reached
 
     @contextmanager
     def record_syntactic_position(
@@ -99,6 +106,7 @@ class Positions:
         self._statement_of = statement_of or {}
         self._anchors = _anchors(module, statement_lines) if statement_lines else None
         self._generated: set[int] = set()
+        self._partly: set[int] = set()  # statements generated only up to a node asked about
         self._whole = False
 
     def range(self, node: cst.CSTNode) -> Range:
@@ -121,25 +129,30 @@ class Positions:
         if (
             index is not None
             and self._anchors is not None
-            and index not in self._generated
-            and self._generate_statement(index)
+            and (index not in self._generated or index in self._partly)
+            and self._generate_statement(index, node if index not in self._generated else None)
             and id(node) in self._inclusive
         ):
             return
         self._generate_module()
 
-    def _generate_statement(self, index: int) -> bool:
-        """Positions of one top-level statement, if it reproduces the source where the `ast`
-        says it starts."""
+    def _generate_statement(self, index: int, until: Optional[cst.CSTNode] = None) -> bool:
+        """Positions of one top-level statement (up to `until`, when given), if it reproduces
+        the source where the `ast` says it starts."""
         assert self._anchors is not None
         self._generated.add(index)
+        self._partly.discard(index)
         statement = self._module.body[index]
         first_line = self._anchors[index] - len(getattr(statement, "leading_lines", ()))
         if not 1 <= first_line <= len(self._line_starts):
             return False
         state = _PositionState(self._module.default_indent, self._module.default_newline)
         state.line = first_line
-        statement._codegen(state)
+        state.until = until
+        try:
+            statement._codegen(state)
+        except _Reached:
+            self._partly.add(index)
         code = "".join(state.tokens)
         start = self._line_starts[first_line - 1]
         if not self._text.startswith(code, start):
