@@ -149,9 +149,10 @@ def test_version_and_module_entry_point(tmp_path: Path) -> None:
 
 
 def test_jobs_give_identical_output(tmp_path: Path) -> None:
-    files = {f"pkg/m{i}.py": ON_EVENT_APP for i in range(12)}
+    # More files than runner.PARALLEL_THRESHOLD, of different sizes: processes share them.
+    files = {f"pkg/m{i}.py": ON_EVENT_APP + "\n" * (i * 37 % 11) for i in range(30)}
     files["pkg/bad.py"] = "x = (\n"
     write_tree(tmp_path, files)
     one = fastlint("--format", "json", "--jobs", "1", cwd=tmp_path)
     two = fastlint("--format", "json", "--jobs", "2", cwd=tmp_path)
-    assert one.stdout == two.stdout and len(json.loads(one.stdout)) == 13
+    assert one.stdout == two.stdout and len(json.loads(one.stdout)) == 31

@@ -234,16 +234,63 @@ def _pool(jobs: int, state: dict[str, Any]) -> Executor:
 
 
 def _map(
-    function: Callable[[Any], Any], items: list[Any], jobs: int, state: dict[str, Any]
+    function: Callable[[Any], Any],
+    items: list[Any],
+    jobs: int,
+    state: dict[str, Any],
+    sizes: Optional[list[int]] = None,
 ) -> Iterator[Any]:
-    """Results in order, in this process or across `jobs` processes."""
+    """Results in order, in this process or across `jobs` processes.
+
+    With `sizes` (a cost estimate of each item, such as its file's size), the largest items are
+    handed out first and alone, so that no process is left with a large file at the end.
+    """
     if jobs <= 1 or len(items) < PARALLEL_THRESHOLD:
         _WORKER.clear()
         _WORKER.update(state)
         yield from map(function, items)
         return
     with _pool(jobs, state) as pool:
-        yield from pool.map(function, items, chunksize=max(1, len(items) // (jobs * 8)))
+        if sizes is None:
+            yield from pool.map(function, items, chunksize=max(1, len(items) // (jobs * 8)))
+            return
+        batches = _batches(sizes, jobs)
+        results: list[Any] = [None] * len(items)
+        done = [False] * len(items)
+        position = 0
+        for batch, batch_results in zip(
+            batches, pool.map(_run_batch, [(function, [items[i] for i in b]) for b in batches])
+        ):
+            for index, item_result in zip(batch, batch_results):
+                results[index], done[index] = item_result, True
+            while position < len(items) and done[position]:
+                yield results[position]
+                results[position] = None
+                position += 1
+
+
+def _batches(sizes: list[int], jobs: int) -> list[list[int]]:
+    """Indexes of items in batches, largest items first: a batch holds one large item or
+    small ones adding up to about as much (few round trips, and an even end)."""
+    order = sorted(range(len(sizes)), key=lambda i: -sizes[i])
+    target = max(1, sum(sizes) // (jobs * 32))
+    batches: list[list[int]] = []
+    current: list[int] = []
+    weight = 0
+    for index in order:
+        current.append(index)
+        weight += sizes[index]
+        if weight >= target:
+            batches.append(current)
+            current, weight = [], 0
+    if current:
+        batches.append(current)
+    return batches
+
+
+def _run_batch(task: tuple[Callable[[Any], Any], list[Any]]) -> list[Any]:
+    function, items = task
+    return [function(item) for item in items]
 
 
 def _jobs(requested: int) -> int:
@@ -377,7 +424,8 @@ def run(
             index.add_name(state.module[0], state.entry.facts_digest or "", state.file.path)
     unknown = [s for s in states if s.file.kind == "python" and s.entry is None]
     tasks = [(s.file.path, *s.module) for s in unknown]
-    for state, (facts, digest) in zip(unknown, _map(_facts_task, tasks, jobs, {})):
+    sizes = [s.stat.st_size if s.stat is not None else 0 for s in unknown]
+    for state, (facts, digest) in zip(unknown, _map(_facts_task, tasks, jobs, {}, sizes)):
         if facts is not None:
             index.add(facts, digest)
             state.digest = digest
@@ -440,7 +488,8 @@ def _check_all(
         "load_rules": load_rules,
     }
     work = [(s.file, s.codes, s.module) for s in to_check]
-    checked = _map(_check_task, work, jobs, state_for_workers)
+    sizes = [s.stat.st_size if s.stat is not None else 0 for s in to_check]
+    checked = _map(_check_task, work, jobs, state_for_workers, sizes)
     for done, (state, file_result) in enumerate(zip(to_check, checked), start=1):
         fresh[id(state)] = file_result
         for key, value in file_result.derived.items():

@@ -5,9 +5,14 @@ most functions of a file that some rule must read hold nothing that rule reports
 helpers, a model module's query methods. A top-level function or class, or a function in the
 body of a top-level class, that no enabled rule's statement screen (`Rule.could_fire_in`)
 keeps is handed to LibCST as a stub of the same kind and name on the same lines
-(`def name(` … `): pass`). So the tree still binds every name, every statement keeps its index
-and its lines, and everything else is the file's own text: the positions, snippets and fixes of
-nodes in kept code are those of the whole file.
+(`def name(` … `): pass`). A function that rules keep only for its decorators and signature
+(no rule that keeps it reads its body: `Rule.reads_body`) keeps them as written, with `pass`
+for a body on the same lines. So the tree still binds every name, every statement keeps its
+index and its lines, and everything else is the file's own text: the positions, snippets and
+fixes of nodes in kept code are those of the whole file.
+
+Statement screens also see what a definition can see of the rest of its file
+(`Surroundings`): module-level code and classes, not imports and not other functions.
 
 Module-level code other than definitions is always kept, and so is every definition that kept
 code names other than in a call: rules read the endpoint of `add_api_route(path, endpoint)`
