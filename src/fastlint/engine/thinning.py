@@ -229,19 +229,22 @@ def _with_stubs(text: str, stubs: list[_Definition]) -> str:
 def _stub(keyword: str, name: str, statement: str) -> str:
     """`def name(): pass` at the statement's indentation and over as many lines, with its last
     line ending."""
-    indent = statement[: len(statement) - len(statement.lstrip(" \t"))]
-    breaks = NEWLINE_RE.findall(statement)
-    final = breaks[-1] if breaks and statement.endswith(breaks[-1]) else ""
-    inner = len(breaks) - (1 if final else 0)
-    newline = final or (breaks[0] if breaks else "\n")
+    indent, inner, newline, final = _layout(statement)
     return f"{indent}{keyword} {name}({newline * inner}): pass{final}"
 
 
 def _empty_body(body: str) -> str:
     """`pass` at the body's indentation, and as many line ends as the body has."""
-    indent = body[: len(body) - len(body.lstrip(" \t"))]
-    breaks = NEWLINE_RE.findall(body)
-    final = breaks[-1] if breaks and body.endswith(breaks[-1]) else ""
+    indent, inner, newline, final = _layout(body)
+    return f"{indent}pass{newline * inner}{final}"
+
+
+def _layout(code: str) -> tuple[str, int, str, str]:
+    """The first line's indentation, how many line ends come before the last line's, the line
+    end to repeat, and the last line's own line end ("" when the code does not end a line)."""
+    indent = code[: len(code) - len(code.lstrip(" \t"))]
+    breaks = NEWLINE_RE.findall(code)
+    final = breaks[-1] if breaks and code.endswith(breaks[-1]) else ""
     inner = len(breaks) - (1 if final else 0)
     newline = final or (breaks[0] if breaks else "\n")
-    return f"{indent}pass{newline * inner}{final}"
+    return indent, inner, newline, final

@@ -514,7 +514,7 @@ def _module_members() -> dict[str, dict[str, Leaves]]:
 
 
 _MODULE_MEMBERS = _module_members()
-# Attribute names and `name.attribute` pairs as written, comments between them allowed.
+# Attribute names, and the names after a given name and a dot, as written (comments between).
 _GAP = r"\s*(?:#[^\n]*\n\s*)*"  # one way to match: no exponential backtracking
 _DOTTED = re.compile(rf"\.{_GAP}(\w+)")
 
