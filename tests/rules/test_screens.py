@@ -850,7 +850,7 @@ class Deployer:
     pytest.param(
         MissingResponseModel,
         """\
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 
 router = APIRouter()
 
@@ -862,8 +862,15 @@ async def read():
 @router.get("/c")
 async def both():
     return {"b": 1}
+
+def make(**options):
+    return lambda: options
+
+@router.get("/e", dependencies=[Depends(make(response_model=1))])
+async def nested_keyword():
+    return {"e": 1}
 """,
-        id="FL201-arrow-in-a-string-and-two-decorators",
+        id="FL201-arrow-in-a-string-two-decorators-a-nested-keyword",
     ),
     pytest.param(
         PathParameterMismatch,

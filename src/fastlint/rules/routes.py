@@ -219,11 +219,12 @@ def _describe(route: _Route) -> str:
 
 _COMMENT = re.compile(r"#[^\n]*")
 _RESPONSE_MODEL_KEYWORD = re.compile(r"\bresponse_(?:model|class)\s*=")
+_DEF_KEYWORD = re.compile(r"\b(?:async\s+)?def\b")
 
 
 def _declares_response_model(header: str) -> bool:
     """Whether a function's decorators and signature (text) declare what its routes return:
-    a return annotation, or `response_model=`/`response_class=` on its only decorator.
+    a return annotation, or `response_model=`/`response_class=` given to its only decorator.
 
     Conservative: no when strings or line continuations make the text hard to read.
     """
@@ -232,7 +233,19 @@ def _declares_response_model(header: str) -> bool:
     code = _COMMENT.sub("", _SIMPLE_STRING.sub('""', header))
     if re.search(r"\)\s*->", code):
         return True
-    return code.count("@") == 1 and _RESPONSE_MODEL_KEYWORD.search(code) is not None
+    signature = _DEF_KEYWORD.search(code)
+    decorators = code[: signature.start()] if signature is not None else ""
+    if decorators.count("@") != 1:
+        return False
+    # A keyword of the decorator's call itself, not of a call nested in its arguments.
+    return any(
+        _depth(decorators[: match.start()]) == 1
+        for match in _RESPONSE_MODEL_KEYWORD.finditer(decorators)
+    )
+
+
+def _depth(code: str) -> int:
+    return sum(code.count(c) for c in "([{") - sum(code.count(c) for c in ")]}")
 
 
 def _is_bodyless_status(value: cst.BaseExpression) -> bool:
