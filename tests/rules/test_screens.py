@@ -889,6 +889,39 @@ async def user() -> dict:
 """,
         id="FL203-path-params-in-the-body",
     ),
+    pytest.param(
+        CorsWildcardWithCredentials,
+        """\
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+ALLOW = True
+ORIGINS = ["*"]
+
+def create_app():
+    app = FastAPI()
+    app.add_middleware(CORSMiddleware, allow_origins=ORIGINS, allow_credentials=ALLOW)
+    return app
+""",
+        id="FL402-values-bound-at-module-level",
+    ),
+    pytest.param(
+        ValidationErrorHandler,
+        """\
+from fastapi import FastAPI
+from pydantic import ValidationError
+
+def create_app():
+    app = FastAPI()
+
+    @app.exception_handler(ValidationError)
+    async def invalid(request, exc):
+        return None
+
+    return app
+""",
+        id="FL501-registration-in-a-factory",
+    ),
 ]
 
 

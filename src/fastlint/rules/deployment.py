@@ -12,6 +12,7 @@ import libcst as cst
 from fastlint.engine.findings import Applicability, Severity
 from fastlint.engine.project import ModuleFacts, ProjectIndex
 from fastlint.engine.rule import Example, PendingFix, Rule, TextEdit, replace
+from fastlint.engine.thinning import Surroundings
 
 # Names that say "this is for development": modules, functions, files, stages, services.
 DEVELOPMENT_WORDS = frozenset(
@@ -171,6 +172,18 @@ def serve() -> None:
             return super().could_fire(text, facts, project)
         # The substring first: a scan for it is far cheaper than one for the pattern.
         return "reload" in text and _RELOAD_TRUE_RE.search(text) is not None
+
+    @classmethod
+    def could_fire_in(
+        cls,
+        statement: str,
+        index: int,
+        facts: ModuleFacts,
+        project: ProjectIndex,
+        around: Surroundings,
+    ) -> bool:
+        """The keyword and its literal `True` are written where the call is."""
+        return "reload" in statement and _RELOAD_TRUE_RE.search(statement) is not None
 
     # --- Python --------------------------------------------------------------------------
 

@@ -132,6 +132,19 @@ class ValidationErrorHandler(Rule):
             return True
         return _imports_reach(facts, project, VALIDATION_ERRORS.__contains__)
 
+    @classmethod
+    def could_fire_in(
+        cls,
+        statement: str,
+        index: int,
+        facts: ModuleFacts,
+        project: ProjectIndex,
+        around: Surroundings,
+    ) -> bool:
+        """Every registration is kept (the rule also asks whether the file registers a
+        handler for `RequestValidationError`)."""
+        return _HANDLER_REGISTRATION.search(statement) is not None
+
     docs = """\
 ## What it does
 Finds exception handlers registered for pydantic's `ValidationError` on a FastAPI or Starlette
@@ -363,6 +376,18 @@ class AsyncClientAppArgument(Rule):
         if facts is None or "httpx" in text:
             return True
         return _imports_reach(facts, project, lambda name: name.split(".")[0] == "httpx")
+
+    @classmethod
+    def could_fire_in(
+        cls,
+        statement: str,
+        index: int,
+        facts: ModuleFacts,
+        project: ProjectIndex,
+        around: Surroundings,
+    ) -> bool:
+        """The `app=` keyword is written in the call."""
+        return _APP_KEYWORD.search(statement) is not None
 
     docs = """\
 ## What it does

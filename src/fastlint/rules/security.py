@@ -200,6 +200,18 @@ app.add_middleware(Cors, allow_origin_regex=".*", allow_credentials=True)
             and _CREDENTIALS_KEYWORD_RE.search(text) is not None
         )
 
+    @classmethod
+    def could_fire_in(
+        cls,
+        statement: str,
+        index: int,
+        facts: ModuleFacts,
+        project: ProjectIndex,
+        around: Surroundings,
+    ) -> bool:
+        """The keyword is written in the call (its value may be bound at module level)."""
+        return _CREDENTIALS_KEYWORD_RE.search(statement) is not None
+
     def _is_cors(self, expr: cst.BaseExpression) -> bool:
         qualified = self.context.qualified_name(expr)
         return qualified is not None and self.context.project.is_subclass(
@@ -972,6 +984,18 @@ app = ShopApp()
     @classmethod
     def could_fire(cls, text: str, facts: Optional[ModuleFacts], project: ProjectIndex) -> bool:
         return "debug" in text and _DEBUG_TRUE_RE.search(text) is not None
+
+    @classmethod
+    def could_fire_in(
+        cls,
+        statement: str,
+        index: int,
+        facts: ModuleFacts,
+        project: ProjectIndex,
+        around: Surroundings,
+    ) -> bool:
+        """The keyword and its literal `True` are written where the call is."""
+        return "debug" in statement and _DEBUG_TRUE_RE.search(statement) is not None
 
     def begin_file(self) -> None:
         self._skip = is_test_path(self.context.source.display_path)
