@@ -18,7 +18,7 @@ from fastlint.engine.project import ModuleFacts, ProjectIndex
 from fastlint.engine.rule import NodeEdit, Rule, TextEdit
 from fastlint.engine.source import SourceFile, line_starts
 from fastlint.engine.suppression import is_suppressed, skips_file
-from fastlint.engine.thinning import HEADER, NOTHING, WHOLE, Surroundings, thin
+from fastlint.engine.thinning import HEADER, NOTHING, WHOLE, Definition, Surroundings, thin
 from fastlint.engine.walk import walk
 
 PARSE_ERROR_CODE = "FL000"
@@ -118,7 +118,7 @@ def applicable_rules(
     facts = project.facts_for_path(path) if kind == "python" else None
     if facts is not None and facts.ast_failed:
         facts = None
-    configured = {key for key, value in (options or {}).items() if value}
+    configured = _configured(options)
     return [
         rule
         for rule in candidates
@@ -128,6 +128,11 @@ def applicable_rules(
             else rule.could_fire(text, facts, project)
         )
     ]
+
+
+def _configured(options: Optional[dict[str, Any]]) -> set[str]:
+    """The options that are set: screens that depend on one of them cannot be trusted."""
+    return {key for key, value in (options or {}).items() if value}
 
 
 # Compared by type: `isinstance` against LibCST's ABC-derived classes is slow.
@@ -415,18 +420,17 @@ def _thinned_text(
         return None
     if facts is None or not facts.definitions:
         return None
-    configured = {key for key, value in options.items() if value}
+    configured = _configured(options)
     if any(configured.intersection(rule.screen_options) for rule in rules):
         return None  # the statement screens, too, know only what the options do not change
 
     def needed(statement: str, index: int, body_at: Optional[int], around: Surroundings) -> str:
+        definition = Definition(statement, index, facts, project, around, body_at)
         need = NOTHING
         for rule in rules:
-            if not rule.could_fire_in(statement, index, facts, project, around):
+            if not rule.could_fire_in(definition):
                 continue
-            if body_at is None or rule.reads_body(
-                statement[:body_at], statement[body_at:], index, facts, project
-            ):
+            if body_at is None or rule.reads_body(definition):
                 return WHOLE
             need = HEADER
         return need

@@ -18,7 +18,7 @@ if TYPE_CHECKING:  # LibCST is imported only when a file is parsed: cached runs 
 
     from fastlint.engine.context import FileContext
     from fastlint.engine.project import ModuleFacts, ProjectIndex
-    from fastlint.engine.thinning import Surroundings
+    from fastlint.engine.thinning import Definition
 
 
 @dataclass(frozen=True)
@@ -128,14 +128,7 @@ class Rule:
         return cls.triggered(text)
 
     @classmethod
-    def could_fire_in(
-        cls,
-        statement: str,
-        index: int,
-        facts: ModuleFacts,
-        project: ProjectIndex,
-        around: Surroundings,
-    ) -> bool:
+    def could_fire_in(cls, definition: Definition) -> bool:
         """The statement screen: could this rule report inside this top-level `def` or
         `class`, or a method of a top-level class (its text, the index of its top-level
         statement, and what it can see of the rest of the file)?
@@ -149,11 +142,9 @@ class Rule:
         return True
 
     @classmethod
-    def reads_body(
-        cls, header: str, body: str, index: int, facts: ModuleFacts, project: ProjectIndex
-    ) -> bool:
-        """Asked for a function this rule's `could_fire_in` keeps (split into its decorators
-        and signature, and its body): does the rule read the body?
+    def reads_body(cls, definition: Definition) -> bool:
+        """Asked for a function this rule's `could_fire_in` keeps (`definition.header`, its
+        decorators and signature, and `definition.body`): does the rule read the body?
 
         When no rule that keeps a function reads its body, the body is parsed as `pass` on the
         same lines. Must answer yes when a finding may be in the body, when a finding elsewhere

@@ -26,7 +26,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Callable, Optional
 
-from fastlint.engine.project import ModuleFacts
+from fastlint.engine.project import ModuleFacts, ProjectIndex
 from fastlint.engine.source import NEWLINE_RE
 
 # A name not called (`Depends(get_db)`, `endpoint=read_item`, `x: Model`).
@@ -56,6 +56,28 @@ class Surroundings:
 
     code: str
     star_import: bool
+
+
+@dataclass(frozen=True)
+class Definition:
+    """A top-level `def` or `class`, or a method of a top-level class, as the statement
+    screens (`Rule.could_fire_in`, `Rule.reads_body`) see it."""
+
+    text: str
+    index: int  # of its top-level statement
+    facts: ModuleFacts
+    project: ProjectIndex
+    around: Surroundings
+    body_at: Optional[int] = None  # where a body that could be left out starts in `text`
+
+    @property
+    def header(self) -> str:
+        """Its decorators and signature (all of it when the body cannot be left out)."""
+        return self.text if self.body_at is None else self.text[: self.body_at]
+
+    @property
+    def body(self) -> str:
+        return "" if self.body_at is None else self.text[self.body_at :]
 
 
 # (definition text, index of its top-level statement, offset in the text where a body that

@@ -28,7 +28,7 @@ from fastlint.engine.findings import Applicability, Severity
 from fastlint.engine.imports import module_package, resolve_relative
 from fastlint.engine.project import ModuleFacts, ProjectIndex
 from fastlint.engine.rule import Example, PendingFix, Rule, replace
-from fastlint.engine.thinning import Surroundings
+from fastlint.engine.thinning import Definition, Surroundings
 
 # --- the catalogue -------------------------------------------------------------------------
 
@@ -707,16 +707,9 @@ class _CallNaming(Rule):
     screen_options = ("extend-blocking-calls",)
 
     @classmethod
-    def could_fire_in(
-        cls,
-        statement: str,
-        index: int,
-        facts: ModuleFacts,
-        project: ProjectIndex,
-        around: Surroundings,
-    ) -> bool:
+    def could_fire_in(cls, definition: Definition) -> bool:
         """Both report only calls made directly in an `async def`."""
-        return _ASYNC_DEF.search(statement) is not None
+        return _ASYNC_DEF.search(definition.text) is not None
 
     def begin_file(self) -> None:
         # `with Client() as c`: the class of `c` by (function, name), which bindings lack.
@@ -992,16 +985,11 @@ async def handler():
         return _may_block_in_async(text, facts, project)
 
     @classmethod
-    def could_fire_in(
-        cls,
-        statement: str,
-        index: int,
-        facts: ModuleFacts,
-        project: ProjectIndex,
-        around: Surroundings,
-    ) -> bool:
+    def could_fire_in(cls, definition: Definition) -> bool:
         """`could_fire` on the definition and the module-level code and classes it sees."""
-        return _may_block_in_async(statement, facts, project, around)
+        return _may_block_in_async(
+            definition.text, definition.facts, definition.project, definition.around
+        )
 
     def visit_Call(self, node: cst.Call) -> None:
         if not self.context.in_coroutine():
@@ -1199,16 +1187,11 @@ class Deployer:
         return _calls_blocking_helper(text, facts, project)
 
     @classmethod
-    def could_fire_in(
-        cls,
-        statement: str,
-        index: int,
-        facts: ModuleFacts,
-        project: ProjectIndex,
-        around: Surroundings,
-    ) -> bool:
+    def could_fire_in(cls, definition: Definition) -> bool:
         """`could_fire` on the definition and the module-level code and classes it sees."""
-        return _calls_blocking_helper(statement, facts, project, around)
+        return _calls_blocking_helper(
+            definition.text, definition.facts, definition.project, definition.around
+        )
 
     def visit_Call(self, node: cst.Call) -> None:
         if not self.context.in_coroutine() or isinstance(self.context.parent, cst.Await):

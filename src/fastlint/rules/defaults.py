@@ -23,7 +23,7 @@ from fastlint.engine.rule import (
     insert_before_lines,
     replace,
 )
-from fastlint.engine.thinning import Surroundings
+from fastlint.engine.thinning import Definition
 from fastlint.engine.walk import iter_children
 
 # Calls that build a new mutable object, by qualified name, with what to call them in messages.
@@ -286,16 +286,13 @@ def group(rows, into=defaultdict(list)):
         return _may_default_mutable(text, facts.default_builders, project)
 
     @classmethod
-    def could_fire_in(
-        cls,
-        statement: str,
-        index: int,
-        facts: ModuleFacts,
-        project: ProjectIndex,
-        around: Surroundings,
-    ) -> bool:
+    def could_fire_in(cls, definition: Definition) -> bool:
         """A default of this definition builds something mutable (or a lambda has one)."""
-        return _may_default_mutable(statement, facts.default_builders_at.get(index, ()), project)
+        return _may_default_mutable(
+            definition.text,
+            definition.facts.default_builders_at.get(definition.index, ()),
+            definition.project,
+        )
 
     def begin_file(self) -> None:
         self._dependencies = frozenset(_DEPENDENCY_RE.findall(self.context.source.text))

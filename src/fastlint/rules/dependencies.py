@@ -13,7 +13,7 @@ from fastlint.engine.findings import Applicability, Severity
 from fastlint.engine.names import Scope
 from fastlint.engine.project import ModuleFacts, ProjectIndex
 from fastlint.engine.rule import Example, Rule, remove_lines
-from fastlint.engine.thinning import Surroundings
+from fastlint.engine.thinning import Definition
 from fastlint.engine.walk import iter_children
 
 DEPENDS_CALLEES = frozenset(
@@ -163,24 +163,15 @@ class ContextManagerDependency(Rule):
     triggers = ("Depends", "Security")
 
     @classmethod
-    def could_fire_in(
-        cls,
-        statement: str,
-        index: int,
-        facts: ModuleFacts,
-        project: ProjectIndex,
-        around: Surroundings,
-    ) -> bool:
+    def could_fire_in(cls, definition: Definition) -> bool:
         """Findings sit on `Depends()` calls; the function they name is kept because they
         name it."""
-        return may_call_depends(statement, facts, project)
+        return may_call_depends(definition.text, definition.facts, definition.project)
 
     @classmethod
-    def reads_body(
-        cls, header: str, body: str, index: int, facts: ModuleFacts, project: ProjectIndex
-    ) -> bool:
+    def reads_body(cls, definition: Definition) -> bool:
         """For the `Depends()` calls in it (the fix edits the function they name)."""
-        return may_call_depends(body, facts, project)
+        return may_call_depends(definition.body, definition.facts, definition.project)
 
     @classmethod
     def could_fire(cls, text: str, facts: Optional[ModuleFacts], project: ProjectIndex) -> bool:
@@ -537,17 +528,12 @@ class DependencyCleanupNotInFinally(Rule):
     triggers = ("yield",)
 
     @classmethod
-    def could_fire_in(
-        cls,
-        statement: str,
-        index: int,
-        facts: ModuleFacts,
-        project: ProjectIndex,
-        around: Surroundings,
-    ) -> bool:
+    def could_fire_in(cls, definition: Definition) -> bool:
         """The generator, and every `Depends()` call that may make one of this file a
         dependency."""
-        return "yield" in statement or may_call_depends(statement, facts, project)
+        return "yield" in definition.text or may_call_depends(
+            definition.text, definition.facts, definition.project
+        )
 
     @classmethod
     def could_fire(cls, text: str, facts: Optional[ModuleFacts], project: ProjectIndex) -> bool:

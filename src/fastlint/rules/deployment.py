@@ -12,7 +12,7 @@ import libcst as cst
 from fastlint.engine.findings import Applicability, Severity
 from fastlint.engine.project import ModuleFacts, ProjectIndex
 from fastlint.engine.rule import Example, PendingFix, Rule, TextEdit, replace
-from fastlint.engine.thinning import Surroundings
+from fastlint.engine.thinning import Definition
 
 # Names that say "this is for development": modules, functions, files, stages, services.
 DEVELOPMENT_WORDS = frozenset(
@@ -174,16 +174,9 @@ def serve() -> None:
         return "reload" in text and _RELOAD_TRUE_RE.search(text) is not None
 
     @classmethod
-    def could_fire_in(
-        cls,
-        statement: str,
-        index: int,
-        facts: ModuleFacts,
-        project: ProjectIndex,
-        around: Surroundings,
-    ) -> bool:
+    def could_fire_in(cls, definition: Definition) -> bool:
         """The keyword and its literal `True` are written where the call is."""
-        return "reload" in statement and _RELOAD_TRUE_RE.search(statement) is not None
+        return "reload" in definition.text and _RELOAD_TRUE_RE.search(definition.text) is not None
 
     # --- Python --------------------------------------------------------------------------
 

@@ -28,7 +28,7 @@ from fastlint.engine.walk import iter_children
 if TYPE_CHECKING:
     from fastlint.engine.context import FileContext
     from fastlint.engine.project import ModuleFacts, ProjectIndex
-    from fastlint.engine.thinning import Surroundings
+    from fastlint.engine.thinning import Definition
 
 # --- shared helpers --------------------------------------------------------------------------
 
@@ -133,17 +133,10 @@ class ValidationErrorHandler(Rule):
         return _imports_reach(facts, project, VALIDATION_ERRORS.__contains__)
 
     @classmethod
-    def could_fire_in(
-        cls,
-        statement: str,
-        index: int,
-        facts: ModuleFacts,
-        project: ProjectIndex,
-        around: Surroundings,
-    ) -> bool:
+    def could_fire_in(cls, definition: Definition) -> bool:
         """Every registration is kept (the rule also asks whether the file registers a
         handler for `RequestValidationError`)."""
-        return _HANDLER_REGISTRATION.search(statement) is not None
+        return _HANDLER_REGISTRATION.search(definition.text) is not None
 
     docs = """\
 ## What it does
@@ -378,16 +371,9 @@ class AsyncClientAppArgument(Rule):
         return _imports_reach(facts, project, lambda name: name.split(".")[0] == "httpx")
 
     @classmethod
-    def could_fire_in(
-        cls,
-        statement: str,
-        index: int,
-        facts: ModuleFacts,
-        project: ProjectIndex,
-        around: Surroundings,
-    ) -> bool:
+    def could_fire_in(cls, definition: Definition) -> bool:
         """The `app=` keyword is written in the call."""
-        return _APP_KEYWORD.search(statement) is not None
+        return _APP_KEYWORD.search(definition.text) is not None
 
     docs = """\
 ## What it does
@@ -722,23 +708,14 @@ class PydanticV1Api(Rule):
         return cls._has_v1_form(text, facts, project) and project.uses_pydantic_v2
 
     @classmethod
-    def could_fire_in(
-        cls,
-        statement: str,
-        index: int,
-        facts: ModuleFacts,
-        project: ProjectIndex,
-        around: Surroundings,
-    ) -> bool:
+    def could_fire_in(cls, definition: Definition) -> bool:
         """Each finding writes one of the reported forms inside the definition."""
-        return _writes_v1_form(statement)
+        return _writes_v1_form(definition.text)
 
     @classmethod
-    def reads_body(
-        cls, header: str, body: str, index: int, facts: ModuleFacts, project: ProjectIndex
-    ) -> bool:
+    def reads_body(cls, definition: Definition) -> bool:
         """For the forms written in it; `regex=` in a signature is in the signature."""
-        return _writes_v1_form(body)
+        return _writes_v1_form(definition.body)
 
     @classmethod
     def _has_v1_form(cls, text: str, facts: ModuleFacts, project: ProjectIndex) -> bool:

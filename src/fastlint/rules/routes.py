@@ -26,7 +26,7 @@ from fastlint.engine.routing import (
 )
 from fastlint.engine.rule import Example, PendingFix, Rule, TextEdit
 from fastlint.engine.source import display_path
-from fastlint.engine.thinning import Surroundings
+from fastlint.engine.thinning import Definition
 from fastlint.engine.walk import iter_children
 
 ROUTE_TRIGGERS = (
@@ -146,25 +146,16 @@ class _RouteCollector(Rule):
     """Shared plumbing: find route registrations on apps and routers."""
 
     @classmethod
-    def could_fire_in(
-        cls,
-        statement: str,
-        index: int,
-        facts: ModuleFacts,
-        project: ProjectIndex,
-        around: Surroundings,
-    ) -> bool:
+    def could_fire_in(cls, definition: Definition) -> bool:
         """Findings sit on registrations; the endpoint of an `add_api_route` call elsewhere
         is kept because the call names it."""
-        return may_register_routes(statement)
+        return may_register_routes(definition.text)
 
     @classmethod
-    def reads_body(
-        cls, header: str, body: str, index: int, facts: ModuleFacts, project: ProjectIndex
-    ) -> bool:
+    def reads_body(cls, definition: Definition) -> bool:
         """For the registrations in it; the route a function's decorators register is read
         from its decorators and signature."""
-        return may_register_routes(body)
+        return may_register_routes(definition.body)
 
     def begin_file(self) -> None:
         self.functions: dict[str, cst.FunctionDef] = {}
@@ -311,11 +302,11 @@ class MissingResponseModel(_RouteCollector):
         return may_register_routes(text)
 
     @classmethod
-    def reads_body(
-        cls, header: str, body: str, index: int, facts: ModuleFacts, project: ProjectIndex
-    ) -> bool:
+    def reads_body(cls, definition: Definition) -> bool:
         """Also for what a route returns, unless its response model is declared."""
-        return may_register_routes(body) or not _declares_response_model(header)
+        return may_register_routes(definition.body) or not _declares_response_model(
+            definition.header
+        )
 
     docs = """\
 ## What it does
@@ -570,9 +561,7 @@ class RouteShadowing(_RouteCollector):
         return bool(route_table(project).shadowed_in(facts.name))
 
     @classmethod
-    def reads_body(
-        cls, header: str, body: str, index: int, facts: ModuleFacts, project: ProjectIndex
-    ) -> bool:
+    def reads_body(cls, definition: Definition) -> bool:
         """The fix moves whole functions."""
         return True
 
@@ -978,11 +967,9 @@ class PathParameterMismatch(_RouteCollector):
         return _PLACEHOLDER.search(text) is not None and may_register_routes(text)
 
     @classmethod
-    def reads_body(
-        cls, header: str, body: str, index: int, facts: ModuleFacts, project: ProjectIndex
-    ) -> bool:
+    def reads_body(cls, definition: Definition) -> bool:
         """Also when the endpoint reads `request.path_params` itself."""
-        return may_register_routes(body) or "path_params" in body
+        return may_register_routes(definition.body) or "path_params" in definition.body
 
     docs = """\
 ## What it does

@@ -14,7 +14,7 @@ from fastlint.engine.findings import Applicability, Severity
 from fastlint.engine.imports import resolve_relative
 from fastlint.engine.project import ModuleFacts, ProjectIndex
 from fastlint.engine.rule import Example, Rule, replace
-from fastlint.engine.thinning import Surroundings
+from fastlint.engine.thinning import Definition
 
 CORS_MIDDLEWARE = frozenset(
     {"starlette.middleware.cors.CORSMiddleware", "fastapi.middleware.cors.CORSMiddleware"}
@@ -201,16 +201,9 @@ app.add_middleware(Cors, allow_origin_regex=".*", allow_credentials=True)
         )
 
     @classmethod
-    def could_fire_in(
-        cls,
-        statement: str,
-        index: int,
-        facts: ModuleFacts,
-        project: ProjectIndex,
-        around: Surroundings,
-    ) -> bool:
+    def could_fire_in(cls, definition: Definition) -> bool:
         """The keyword is written in the call (its value may be bound at module level)."""
-        return _CREDENTIALS_KEYWORD_RE.search(statement) is not None
+        return _CREDENTIALS_KEYWORD_RE.search(definition.text) is not None
 
     def _is_cors(self, expr: cst.BaseExpression) -> bool:
         qualified = self.context.qualified_name(expr)
@@ -741,24 +734,15 @@ client = OpenAI(api_key="sk-proj-4f8a9b2c7d1e")
         )
 
     @classmethod
-    def could_fire_in(
-        cls,
-        statement: str,
-        index: int,
-        facts: ModuleFacts,
-        project: ProjectIndex,
-        around: Surroundings,
-    ) -> bool:
+    def could_fire_in(cls, definition: Definition) -> bool:
         """`could_fire` on the definition alone, except that the names imports bind count
         when the definition writes them (the imports themselves are elsewhere)."""
-        return _may_hold_secret(statement, facts, project)
+        return _may_hold_secret(definition.text, definition.facts, definition.project)
 
     @classmethod
-    def reads_body(
-        cls, header: str, body: str, index: int, facts: ModuleFacts, project: ProjectIndex
-    ) -> bool:
+    def reads_body(cls, definition: Definition) -> bool:
         """When the body alone may hold a finding (defaults are not reported)."""
-        return _may_hold_secret(body, facts, project)
+        return _may_hold_secret(definition.body, definition.facts, definition.project)
 
     def begin_file(self) -> None:
         self._skip = is_test_path(self.context.source.display_path)
@@ -986,16 +970,9 @@ app = ShopApp()
         return "debug" in text and _DEBUG_TRUE_RE.search(text) is not None
 
     @classmethod
-    def could_fire_in(
-        cls,
-        statement: str,
-        index: int,
-        facts: ModuleFacts,
-        project: ProjectIndex,
-        around: Surroundings,
-    ) -> bool:
+    def could_fire_in(cls, definition: Definition) -> bool:
         """The keyword and its literal `True` are written where the call is."""
-        return "debug" in statement and _DEBUG_TRUE_RE.search(statement) is not None
+        return "debug" in definition.text and _DEBUG_TRUE_RE.search(definition.text) is not None
 
     def begin_file(self) -> None:
         self._skip = is_test_path(self.context.source.display_path)
