@@ -126,7 +126,9 @@ def _hollow(text: str, whole: tuple[str, ...] = ()) -> Optional[str]:
     """Keep every definition: whole when its text holds one of `whole`, else its signature."""
     facts = extract_facts("m.py", text, name="m")
 
-    def keep(statement: str, index: int, body_at: Optional[int], _: Surroundings) -> str:
+    def keep(
+        statement: str, index: int, lines: object, body_at: Optional[int], _: Surroundings
+    ) -> str:
         if body_at is None or any(w in statement for w in whole):
             return WHOLE
         return HEADER
@@ -194,7 +196,9 @@ def test_surroundings_hold_module_code_and_classes_without_functions() -> None:
     facts = extract_facts("m.py", text, name="m")
     seen: list[Surroundings] = []
 
-    def keep(statement: str, index: int, body_at: Optional[int], around: Surroundings) -> str:
+    def keep(
+        statement: str, index: int, lines: object, body_at: Optional[int], around: Surroundings
+    ) -> str:
         seen.append(around)
         return NOTHING
 

@@ -922,16 +922,34 @@ def create_app():
 """,
         id="FL501-registration-in-a-factory",
     ),
+    pytest.param(
+        MutableDefault,
+        """\
+from dataclasses import dataclass
+
+class Router:
+    def route(self, name, seen=[]):
+        return seen
+
+    def plan(self, name):
+        def step(acc={}):
+            return acc
+        return step
+
+    def other(self, name):
+        return name
+
+@dataclass
+class Options:
+    tags: list = list()
+""",
+        id="FL304-methods-nested-functions-fields",
+    ),
 ]
 
 
-@pytest.mark.parametrize(("rule", "code"), STATEMENT_CASES)
-def test_statement_screens_keep_what_findings_need(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, rule: type[Rule], code: str
-) -> None:
-    text = (
-        code + "\n\n" + UNRELATED.replace("import json\n", "") + "\n\nasync def idle():\n    pass\n"
-    )
+def _record_thinning(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The texts the checker parses from now on, for each file it thins."""
     thinned: list[str] = []
     original = checker.thin
 
@@ -942,6 +960,17 @@ def test_statement_screens_keep_what_findings_need(
         return result
 
     monkeypatch.setattr(checker, "thin", recording_thin)
+    return thinned
+
+
+@pytest.mark.parametrize(("rule", "code"), STATEMENT_CASES)
+def test_statement_screens_keep_what_findings_need(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, rule: type[Rule], code: str
+) -> None:
+    text = (
+        code + "\n\n" + UNRELATED.replace("import json\n", "") + "\n\nasync def idle():\n    pass\n"
+    )
+    thinned = _record_thinning(monkeypatch)
     write_tree(tmp_path / "thin", {"app.py": text})
     found = [(f.code, f.line, f.message) for f in lint_tree(tmp_path / "thin", [rule])]
     assert thinned and "return data.get" not in thinned[0]  # the unrelated body was left out
@@ -949,6 +978,22 @@ def test_statement_screens_keep_what_findings_need(
     write_tree(tmp_path / "whole", {"app.py": text})
     assert [(f.code, f.line, f.message) for f in lint_tree(tmp_path / "whole", [rule])] == found
     assert found
+
+
+def test_fl304_statement_screen_keeps_only_the_methods_with_mutable_defaults(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Defaults are found by line: one method's `[]` does not keep its whole class."""
+    thinned = _record_thinning(monkeypatch)
+    code = (
+        "class Router:\n"
+        "    def route(self, seen=[]):\n        return seen\n\n"
+        "    def other(self, name):\n        return name.upper()\n"
+    )
+    write_tree(tmp_path, {"app.py": code})
+    found = [(f.code, f.line) for f in lint_tree(tmp_path, [MutableDefault])]
+    assert found == [("FL304", 2)]
+    assert "return seen" in thinned[0] and "name.upper()" not in thinned[0]
 
 
 def test_route_screen_reads_banner_comments_in_linear_time() -> None:

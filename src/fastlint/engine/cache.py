@@ -64,7 +64,7 @@ _PROVENANCE = {
     ("ModuleFacts", "source_digest"),
     ("ModuleFacts", "definitions"),
     ("ModuleFacts", "methods"),
-    ("ModuleFacts", "default_builders_at"),
+    ("ModuleFacts", "default_builders_by_line"),
     ("ModuleFacts", "function_bodies"),
 }
 

@@ -424,8 +424,14 @@ def _thinned_text(
     if any(configured.intersection(rule.screen_options) for rule in rules):
         return None  # the statement screens, too, know only what the options do not change
 
-    def needed(statement: str, index: int, body_at: Optional[int], around: Surroundings) -> str:
-        definition = Definition(statement, index, facts, project, around, body_at)
+    def needed(
+        statement: str,
+        index: int,
+        lines: tuple[int, int],
+        body_at: Optional[int],
+        around: Surroundings,
+    ) -> str:
+        definition = Definition(statement, index, lines, facts, project, around, body_at)
         need = NOTHING
         for rule in rules:
             if not rule.could_fire_in(definition):

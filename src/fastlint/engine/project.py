@@ -93,13 +93,14 @@ class ModuleFacts:
     statement_lines: list[int] = field(default_factory=list)
     source_digest: str = ""
     # Top-level functions and classes as (statement index, last line, "def" or "class", name),
-    # and `default_builders` by top-level statement: a file is parsed without the bodies no
-    # enabled rule needs (engine/thinning). Tied to the lines as `statement_lines` is, so left
-    # out of the digests; `default_builders`, their union, is what other files depend on.
+    # and `default_builders` by the line of each default, in line order: a file is parsed
+    # without the bodies no enabled rule needs (engine/thinning). Tied to the lines as
+    # `statement_lines` is, so left out of the digests; `default_builders`, their union, is
+    # what other files depend on.
     definitions: list[tuple[int, int, str, str]] = field(default_factory=list)
     # Functions in the body of a top-level class: (class index, first line, last line, name).
     methods: list[tuple[int, int, int, str]] = field(default_factory=list)
-    default_builders_at: dict[int, tuple[str, ...]] = field(default_factory=dict)
+    default_builders_by_line: list[tuple[int, tuple[str, ...]]] = field(default_factory=list)
     # Those functions and methods by first line: (line, column) of their body's first statement.
     function_bodies: dict[int, tuple[int, int]] = field(default_factory=dict)
 
@@ -386,7 +387,9 @@ def extract_facts(
     facts.routing = extract_routing(name, collector.qualify, tree, source)
     facts.callables = collect_functions(facts, tree, source)
     facts.event_handlers = _count_event_handlers(tree, source)
-    facts.default_builders, facts.default_builders_at = _default_builders(tree, collector.package)
+    facts.default_builders, facts.default_builders_by_line = _default_builders(
+        tree, collector.package
+    )
     facts.statement_lines = [_first_line(statement) for statement in tree.body]
     has_walrus = b":=" in source if isinstance(source, bytes) else ":=" in source
     facts.definitions = [
@@ -459,13 +462,13 @@ _BUILTIN_NAMES = frozenset(dir(builtins))
 
 def _default_builders(
     tree: ast.Module, package: str
-) -> tuple[tuple[str, ...], dict[int, tuple[str, ...]]]:
-    """`ModuleFacts.default_builders`, and the same by top-level statement
-    (`default_builders_at`): a walk over statements only, never into expressions."""
+) -> tuple[tuple[str, ...], list[tuple[int, tuple[str, ...]]]]:
+    """`ModuleFacts.default_builders`, and the same by the line of each default
+    (`default_builders_by_line`): a walk over statements only, never into expressions."""
     imports: dict[str, set[str]] = {}  # local name -> what each import of it binds
-    values: list[tuple[int, ast.expr]] = []  # (top-level statement, default)
+    values: list[ast.expr] = []  # defaults and field values
 
-    def statements(body: list[ast.stmt], in_fields: bool, top: int) -> None:
+    def statements(body: list[ast.stmt], in_fields: bool) -> None:
         for stmt in body:
             if isinstance(stmt, ast.Import):
                 for alias in stmt.names:
@@ -482,30 +485,29 @@ def _default_builders(
                         target = f"{base}.{alias.name}" if base else alias.name
                         imports.setdefault(alias.asname or alias.name, set()).add(target)
             elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                values.extend((top, d) for d in stmt.args.defaults)
-                values.extend((top, d) for d in stmt.args.kw_defaults if d is not None)
-                statements(stmt.body, False, top)
+                values.extend(stmt.args.defaults)
+                values.extend(d for d in stmt.args.kw_defaults if d is not None)
+                statements(stmt.body, False)
             elif isinstance(stmt, ast.ClassDef):
                 # Only dataclasses (a decorator) and models (a base) have fields.
-                statements(stmt.body, bool(stmt.decorator_list or stmt.bases), top)
+                statements(stmt.body, bool(stmt.decorator_list or stmt.bases))
             elif isinstance(stmt, ast.AnnAssign):
                 if in_fields and stmt.value is not None and isinstance(stmt.target, ast.Name):
-                    values.append((top, stmt.value))
+                    values.append(stmt.value)
             else:
                 for block in ("body", "orelse", "finalbody"):
                     nested = getattr(stmt, block, None)
                     if isinstance(nested, list):
-                        statements(nested, in_fields, top)
+                        statements(nested, in_fields)
                 for handler in getattr(stmt, "handlers", None) or []:
-                    statements(handler.body, in_fields, top)
+                    statements(handler.body, in_fields)
                 for case in getattr(stmt, "cases", None) or []:
-                    statements(case.body, in_fields, top)
+                    statements(case.body, in_fields)
 
-    for top, statement in enumerate(tree.body):
-        statements([statement], False, top)
+    statements(tree.body, False)
     at: dict[int, set[str]] = {}
-    for top, value in values:
-        builders = at.setdefault(top, set())
+    for value in values:
+        builders = at.setdefault(value.lineno, set())
         display = _DISPLAY_KINDS.get(type(value))
         if display is not None:
             builders.add(display)
@@ -519,7 +521,7 @@ def _default_builders(
         for target in imports.get(root, ()):
             builders.add(f"{target}.{rest}" if rest else target)
     every = set().union(*at.values()) if at else set()
-    return tuple(sorted(every)), {top: tuple(sorted(b)) for top, b in at.items() if b}
+    return tuple(sorted(every)), [(line, tuple(sorted(b))) for line, b in sorted(at.items()) if b]
 
 
 _EVENT_METHODS = ("on_event", "add_event_handler")

@@ -65,6 +65,7 @@ class Definition:
 
     text: str
     index: int  # of its top-level statement
+    lines: tuple[int, int]  # its first (first decorator's) and last line
     facts: ModuleFacts
     project: ProjectIndex
     around: Surroundings
@@ -80,9 +81,10 @@ class Definition:
         return "" if self.body_at is None else self.text[self.body_at :]
 
 
-# (definition text, index of its top-level statement, offset in the text where a body that
-# could be left out starts (None: it cannot), surroundings) -> NOTHING, HEADER or WHOLE
-KeepTest = Callable[[str, int, Optional[int], Surroundings], str]
+# (definition text, index of its top-level statement, its first and last line, offset in the
+# text where a body that could be left out starts (None: it cannot), surroundings)
+# -> NOTHING, HEADER or WHOLE
+KeepTest = Callable[[str, int, tuple[int, int], Optional[int], Surroundings], str]
 
 
 @dataclass
@@ -90,6 +92,7 @@ class _Definition:
     keyword: str  # "def" or "class"
     name: str
     index: int  # of the top-level statement
+    lines: tuple[int, int]  # first and last
     start: int  # offsets of its whole lines
     end: int
     body_start: Optional[int] = None  # a function's body, when it starts a line of its own
@@ -121,7 +124,7 @@ def thin(text: str, line_starts: list[int], facts: ModuleFacts, keep: KeepTest) 
             return WHOLE
         body = definition.body_start
         body_at = None if body is None else body - definition.start
-        return keep(statement, definition.index, body_at, surroundings)
+        return keep(statement, definition.index, definition.lines, body_at, surroundings)
 
     dead: dict[str, list[_Definition]] = {}  # by name, until kept code names them
     hollow: dict[str, list[_Definition]] = {}  # likewise: named, they are read whole
@@ -222,14 +225,18 @@ def _definitions(
         if offsets is None:
             return None
         body = body_start(first_line, last_line) if keyword == "def" else None
-        found[index] = _Definition(keyword, name, index, *offsets, body_start=body)
+        found[index] = _Definition(
+            keyword, name, index, (first_line, last_line), *offsets, body_start=body
+        )
     for index, first_line, last_line, name in facts.methods:
         offsets = span(first_line, last_line)
         cls = found.get(index)
         if offsets is None or cls is None or not cls.start <= offsets[0] < offsets[1] <= cls.end:
             return None
         body = body_start(first_line, last_line)
-        cls.methods.append(_Definition("def", name, index, *offsets, body_start=body))
+        cls.methods.append(
+            _Definition("def", name, index, (first_line, last_line), *offsets, body_start=body)
+        )
     return sorted(found.values(), key=lambda d: d.start)
 
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import bisect
 import re
-from collections.abc import Container
+from collections.abc import Container, Iterable
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from typing import Optional
@@ -288,11 +289,15 @@ def group(rows, into=defaultdict(list)):
     @classmethod
     def could_fire_in(cls, definition: Definition) -> bool:
         """A default of this definition builds something mutable (or a lambda has one)."""
-        return _may_default_mutable(
-            definition.text,
-            definition.facts.default_builders_at.get(definition.index, ()),
-            definition.project,
-        )
+        first, last = definition.lines
+        by_line = definition.facts.default_builders_by_line
+        builders: list[str] = []
+        for position in range(bisect.bisect_left(by_line, (first,)), len(by_line)):
+            line, line_builders = by_line[position]
+            if line > last:
+                break
+            builders.extend(line_builders)
+        return _may_default_mutable(definition.text, builders, definition.project)
 
     def begin_file(self) -> None:
         self._dependencies = frozenset(_DEPENDENCY_RE.findall(self.context.source.text))
@@ -565,7 +570,7 @@ def group(rows, into=defaultdict(list)):
         return None
 
 
-def _may_default_mutable(text: str, builders: tuple[str, ...], project: ProjectIndex) -> bool:
+def _may_default_mutable(text: str, builders: Iterable[str], project: ProjectIndex) -> bool:
     """Whether a default the `ast` facts saw (`builders`), or a lambda's, may be mutable."""
     if _LAMBDA_DEFAULT_RE.search(text):
         return True  # lambdas are expressions: the facts do not see them
