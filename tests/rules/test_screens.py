@@ -996,6 +996,31 @@ def test_fl304_statement_screen_keeps_only_the_methods_with_mutable_defaults(
     assert "return seen" in thinned[0] and "name.upper()" not in thinned[0]
 
 
+def test_fl102_statement_screen_needs_the_helper_called(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A coroutine that only names a blocking helper (a docstring, an annotation) is not read;
+    one that calls it, however the call is written, is."""
+    thinned = _record_thinning(monkeypatch)
+    code = (
+        "import subprocess\n\n"
+        "def deploy(command):\n    return subprocess.run(command)\n\n"
+        "async def describe(kind: deploy = None):\n"
+        '    """Says what deploy does."""\n    return "runs make"\n\n'
+        "async def wrapped():\n    (deploy)(['make'])\n\n"
+        "async def continued():\n    deploy \\\n        (['make'])\n\n"
+        "async def commented():\n    (deploy  # why\n    )(['make'])\n"
+    )
+    write_tree(tmp_path / "thin", {"app.py": code})
+    found = [(f.code, f.line) for f in lint_tree(tmp_path / "thin", [TransitiveBlockingCall])]
+    assert [line for _, line in found][:2] == [11, 14] and len(found) == 3
+    assert 'return "runs make"' not in thinned[0] and "(deploy)(" in thinned[0]
+    monkeypatch.setattr(checker, "SCREENS_OFF", True)
+    write_tree(tmp_path / "whole", {"app.py": code})
+    whole = lint_tree(tmp_path / "whole", [TransitiveBlockingCall])
+    assert [(f.code, f.line) for f in whole] == found
+
+
 def test_route_screen_reads_banner_comments_in_linear_time() -> None:
     """A full stop, then a comment of many `#`: the attribute pattern once tried every way
     to split the comment (2**30 here), hanging the whole run."""

@@ -252,6 +252,9 @@ def _new_blocking_graph(project: ProjectIndex, configured: frozenset[str]) -> Ca
 
 _ASYNC_DEF = re.compile(r"\basync[\s\\]+def\b")
 _WORD = re.compile(r"\w+")
+# A name written as a call's callee: `helper(`, `obj.save (`, `(helper)(`, even with a line
+# continuation or a comment before the parenthesis.
+_CALLED = re.compile(r"\b(\w+)(?:[\s\\)]|#[^\n]*\n)*\(")
 # Imports that the facts do not hold: indented (in functions, classes), after `:` or `;`.
 _NESTED_IMPORT = re.compile(r"(?:^[ \t]+|[;:][ \t]*)(?:from|import)\b([^\n]*)", re.M)
 # The builtins are called by their bare names (`open(...)`, `(open)(...)`).
@@ -471,9 +474,13 @@ class _BlockingNames:
     # A blocking method's name → the names of the objects it may be called on.
     methods: dict[str, frozenset[str]]
 
-    def may_be_called(self, words: set[str], facts: ModuleFacts, project: ProjectIndex) -> bool:
+    def may_be_called(
+        self, callees: set[str], words: set[str], facts: ModuleFacts, project: ProjectIndex
+    ) -> bool:
+        """Whether one of `callees` (names written as called) may be a blocking function of the
+        project, or a blocking method called on an object whose name is in `words`."""
         imported: Optional[set[str]] = None
-        for word in words.intersection(self.plain):
+        for word in callees.intersection(self.plain):
             for module, qualified in self.plain[word]:
                 if module == facts.name:
                     return True
@@ -482,7 +489,8 @@ class _BlockingNames:
                 if any(qualified == t or qualified.startswith(f"{t}.") for t in imported):
                     return True
         return any(
-            name in words and not carriers.isdisjoint(words)
+            (name in callees or (name.startswith("__") and name in words))
+            and not carriers.isdisjoint(words)
             for name, carriers in self.methods.items()
         )
 
@@ -679,9 +687,15 @@ def _calls_blocking_helper(
     if "import *" in text or (around is not None and around.star_import):
         return True  # names arrive unwritten
     words = set(_WORD.findall(text))
+    callees = words
     if around is not None:
-        words |= _around_names(around.code)
-    return _screens(project).fl102.may_be_called(words, facts, project)
+        # The rule reports calls: in the definition, a name not written as a call's callee
+        # (an annotation, a word in a string) is not one. Module-level code may alias a
+        # helper under another name (`run = helper`), so all of its names count.
+        names_around = _around_names(around.code)
+        callees = set(_CALLED.findall(text)) | names_around
+        words |= names_around
+    return _screens(project).fl102.may_be_called(callees, words, facts, project)
 
 
 # One file's definitions are screened in turn with the same surroundings.
