@@ -122,6 +122,39 @@ def test_a_class_named_only_in_a_call_is_not_kept() -> None:
     assert kept is not None and "class Table:" in kept and "return []" not in kept
 
 
+def test_methods_are_kept_when_python_would_find_them_by_that_name() -> None:
+    """A method is named by its class's own code, by a method's signature (both run in the
+    class's scope) or as an attribute of its class; `self.helper` in a body and a bare name
+    in a function body mean something else to a lookup."""
+    text = (
+        "class Resources:\n"
+        "    handlers = [on_start]\n"
+        "\n"
+        "    async def route(self, fallback=default_value):\n"
+        "        return self.attribute_only, bare_in_body\n"
+        "\n"
+        "    def on_start(self):\n        return 'on_start'\n"
+        "\n"
+        "    def default_value(self):\n        return 'default_value'\n"
+        "\n"
+        "    def client(self):\n        return 'client'\n"
+        "\n"
+        "    def attribute_only(self):\n        return 'attribute_only'\n"
+        "\n"
+        "    def bare_in_body(self):\n        return 'bare_in_body'\n"
+        "\n"
+        "\n"
+        "async def endpoint(client=Depends(Resources.client)):\n"
+        "    pass\n"
+    )
+    thinned = _thin(text, ("async def",))
+    assert thinned is not None
+    for kept in ("on_start", "default_value", "client"):
+        assert f"return '{kept}'" in thinned, kept
+    for left_out in ("attribute_only", "bare_in_body"):
+        assert f"return '{left_out}'" not in thinned, left_out
+
+
 def _hollow(text: str, whole: tuple[str, ...] = ()) -> Optional[str]:
     """Keep every definition: whole when its text holds one of `whole`, else its signature."""
     facts = extract_facts("m.py", text, name="m")

@@ -17,7 +17,7 @@ Statement screens also see what a definition can see of the rest of its file
 Module-level code other than definitions is always kept, and so is every definition that kept
 code names other than in a call: rules read the endpoint of `add_api_route(path, endpoint)`
 and the parameters of `Depends(dependency)` from the tree (other questions about other
-definitions go to the `ast` facts).
+definitions go to the `ast` facts); for methods, see `thin`.
 """
 
 from __future__ import annotations
@@ -31,6 +31,8 @@ from fastlint.engine.source import NEWLINE_RE
 
 # A name not called (`Depends(get_db)`, `endpoint=read_item`, `x: Model`).
 _REFERENCE = re.compile(r"\b\w+(?!\w|[ \t\\\r\n]*\()")
+# An attribute not called, with the name before it (`Depends(Resources.client)`).
+_ATTRIBUTE_REFERENCE = re.compile(r"\b(\w+)(?=[ \t]*\.[ \t\\\r\n]*(\w+)(?!\w|[ \t\\\r\n]*\())")
 # Definitions whose code binds module-level names are kept: a stub would lose those bindings.
 # `global x` here; `:=` in decorators, defaults or bases leaves it out of the facts.
 _BINDS_MODULE_NAMES = re.compile(r"\bglobal\b")
@@ -87,7 +89,7 @@ class Definition:
 KeepTest = Callable[[str, int, tuple[int, int], Optional[int], Surroundings], str]
 
 
-@dataclass
+@dataclass(eq=False)  # identity: kept in dictionaries by definition
 class _Definition:
     keyword: str  # "def" or "class"
     name: str
@@ -111,12 +113,22 @@ def thin(text: str, line_starts: list[int], facts: ModuleFacts, keep: KeepTest) 
     if definitions is None:
         return None
     surroundings = _surroundings(text, line_starts, facts, definitions)
+    # What kept code names: bare names, and attributes by the name before them.
     words: set[str] = set()
+    attributes: dict[str, set[str]] = {}
+
+    def note(start: int, end: int) -> set[str]:
+        names = set(_REFERENCE.findall(text, start, end))
+        words.update(names)
+        for owner, attribute in _ATTRIBUTE_REFERENCE.findall(text, start, end):
+            attributes.setdefault(owner, set()).add(attribute)
+        return names
+
     position = 0
     for definition in definitions:
-        words.update(_REFERENCE.findall(text, position, definition.start))
+        note(position, definition.start)
         position = definition.end
-    words.update(_REFERENCE.findall(text, position))
+    note(position, len(text))
 
     def needed(definition: _Definition) -> str:
         statement = text[definition.start : definition.end]
@@ -126,41 +138,69 @@ def thin(text: str, line_starts: list[int], facts: ModuleFacts, keep: KeepTest) 
         body_at = None if body is None else body - definition.start
         return keep(statement, definition.index, definition.lines, body_at, surroundings)
 
-    dead: dict[str, list[_Definition]] = {}  # by name, until kept code names them
-    hollow: dict[str, list[_Definition]] = {}  # likewise: named, they are read whole
+    # Definitions left out or hollow, by owner (None: the module; else a class) and name, until
+    # kept code names them: any code for top-level definitions. Rules look names up as Python
+    # does, so a method is named by its class's own code and its methods' signatures (run in
+    # the class's scope) or as an attribute of its class (`Depends(Resources.client)`), not by
+    # a bare name in a function body nor by `self.helper`.
+    waiting: dict[Optional[_Definition], dict[str, list[_Definition]]] = {None: {}}
+    class_names: dict[_Definition, set[str]] = {}
 
-    def revive(definition: _Definition, need: str = WHOLE) -> None:
+    def wait(definition: _Definition, owner: Optional[_Definition]) -> None:
+        waiting.setdefault(owner, {}).setdefault(definition.name, []).append(definition)
+
+    def revive(
+        definition: _Definition, need: str = WHOLE, owner: Optional[_Definition] = None
+    ) -> None:
         definition.alive = True
         if need == HEADER and definition.body_start is not None:
             definition.hollow = True
-            words.update(_REFERENCE.findall(text, definition.start, definition.body_start))
-            hollow.setdefault(definition.name, []).append(definition)
+            note(definition.start, definition.body_start)
+            wait(definition, owner)
             return
         definition.hollow = False
+        if not definition.methods:
+            note(definition.start, definition.end)
+            return
+        names: set[str] = set()
         position = definition.start
         for method in definition.methods:
-            words.update(_REFERENCE.findall(text, position, method.start))
+            names |= note(position, method.start)
+            signature_end = method.end if method.body_start is None else method.body_start
+            names |= note(method.start, signature_end)
             position = method.end
+        names |= note(position, definition.end)
+        class_names[definition] = names
+        for method in definition.methods:
             method_need = needed(method)
             if method_need != NOTHING:
-                revive(method, method_need)
+                revive(method, method_need, definition)
             else:
-                dead.setdefault(method.name, []).append(method)
-        words.update(_REFERENCE.findall(text, position, definition.end))
+                wait(method, definition)
+
+    def named() -> list[_Definition]:
+        found: list[_Definition] = []
+        for owner, by_name in waiting.items():
+            if owner is None:
+                names = words
+            else:
+                names = class_names[owner] | attributes.get(owner.name, set())
+            for name in names.intersection(by_name):
+                found.extend(by_name.pop(name))
+        return found
 
     for definition in definitions:
         need = needed(definition)
         if need != NOTHING:
             revive(definition, need)
         else:
-            dead.setdefault(definition.name, []).append(definition)
-    named = words.intersection(dead) | words.intersection(hollow)
-    while named:
-        for name in named:
-            for definition in [*dead.pop(name, ()), *hollow.pop(name, ())]:
-                revive(definition)
-        named = words.intersection(dead) | words.intersection(hollow)
-    if not dead and not hollow:
+            wait(definition, None)
+    pending = named()
+    while pending:
+        for definition in pending:
+            revive(definition)
+        pending = named()
+    if not any(waiting.values()):
         return None
     changed = [d for d in definitions if not d.alive or d.hollow]
     for definition in definitions:
