@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from fastlint.engine.runner import PARALLEL_THRESHOLD, _batches, _map
+from pathlib import Path
+
+import pytest
+
+from fastlint.engine import runner
+from fastlint.engine.discovery import DiscoveredFile
+from fastlint.engine.project import ProjectIndex
+from fastlint.engine.runner import PARALLEL_THRESHOLD, RunOptions, _batches, _map
+from fastlint.rules import load_rules
 
 
 def test_batches_hand_out_large_items_first_and_alone() -> None:
@@ -19,3 +27,39 @@ def test_map_gives_results_in_order_across_processes() -> None:
     sizes = [abs(i) * 7 % 13 for i in items]
     assert list(_map(abs, items, 2, {}, sizes)) == [abs(i) for i in items]
     assert list(_map(abs, items, 2, {})) == [abs(i) for i in items]
+
+
+def test_memory_is_handed_back_after_large_files_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    small, large = tmp_path / "small.py", tmp_path / "large.py"
+    small.write_text("x = 1\n")
+    large.write_text("x = 1\n" * 100)
+    trims: list[int] = []
+    monkeypatch.setattr(runner, "TRIM_AFTER_BYTES", 300)
+    monkeypatch.setattr(runner, "_return_freed_memory", lambda: trims.append(1))
+    monkeypatch.setattr(
+        runner,
+        "_WORKER",
+        {"index": ProjectIndex(), "options": {}, "run": RunOptions(), "load_rules": load_rules},
+    )
+    for path in (small, large, small):
+        runner._check_task((DiscoveredFile(str(path), "python"), ("FL101",), ("m", False)))
+        if path == large:
+            assert trims == [1]
+    assert trims == [1]
+
+
+def test_handing_memory_back_without_malloc_trim_does_nothing(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import ctypes
+
+    def no_library(name: object) -> object:
+        raise OSError("no C library here")
+
+    monkeypatch.setattr(runner, "_WORKER", {})
+    monkeypatch.setattr(ctypes, "CDLL", no_library)
+    runner._return_freed_memory()
+    runner._return_freed_memory()  # looked up once
+    assert runner._WORKER == {"malloc_trim": None}
