@@ -22,6 +22,7 @@ definitions go to the `ast` facts); for methods, see `thin`.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from typing import Callable, Optional
@@ -31,8 +32,6 @@ from fastlint.engine.source import NEWLINE_RE
 
 # A name not called (`Depends(get_db)`, `endpoint=read_item`, `x: Model`).
 _REFERENCE = re.compile(r"\b\w+(?!\w|[ \t\\\r\n]*\()")
-# An attribute not called, with the name before it (`Depends(Resources.client)`).
-_ATTRIBUTE_REFERENCE = re.compile(r"\b(\w+)(?=[ \t]*\.[ \t\\\r\n]*(\w+)(?!\w|[ \t\\\r\n]*\())")
 # Definitions whose code binds module-level names are kept: a stub would lose those bindings.
 # `global x` here; `:=` in decorators, defaults or bases leaves it out of the facts.
 _BINDS_MODULE_NAMES = re.compile(r"\bglobal\b")
@@ -113,16 +112,26 @@ def thin(text: str, line_starts: list[int], facts: ModuleFacts, keep: KeepTest) 
     if definitions is None:
         return None
     surroundings = _surroundings(text, line_starts, facts, definitions)
-    # What kept code names: bare names, and attributes by the name before them.
+    # What kept code names, and where that code is (for attributes of a class, when asked).
     words: set[str] = set()
-    attributes: dict[str, set[str]] = {}
+    kept: list[tuple[int, int]] = []
 
     def note(start: int, end: int) -> set[str]:
         names = set(_REFERENCE.findall(text, start, end))
         words.update(names)
-        for owner, attribute in _ATTRIBUTE_REFERENCE.findall(text, start, end):
-            attributes.setdefault(owner, set()).add(attribute)
+        kept.append((start, end))
         return names
+
+    attributes: dict[str, tuple[int, set[str]]] = {}  # class name -> (pieces read, found)
+
+    def attributes_of(name: str) -> set[str]:
+        read, found = attributes.get(name, (0, set()))
+        if read < len(kept):
+            pattern = _attribute_of(name)
+            for start, end in kept[read:]:
+                found.update(pattern.findall(text, start, end))
+            attributes[name] = (len(kept), found)
+        return found
 
     position = 0
     for definition in definitions:
@@ -181,10 +190,9 @@ def thin(text: str, line_starts: list[int], facts: ModuleFacts, keep: KeepTest) 
     def named() -> list[_Definition]:
         found: list[_Definition] = []
         for owner, by_name in waiting.items():
-            if owner is None:
-                names = words
-            else:
-                names = class_names[owner] | attributes.get(owner.name, set())
+            if not by_name:
+                continue
+            names = words if owner is None else class_names[owner] | attributes_of(owner.name)
             for name in names.intersection(by_name):
                 found.extend(by_name.pop(name))
         return found
@@ -208,6 +216,14 @@ def thin(text: str, line_starts: list[int], facts: ModuleFacts, keep: KeepTest) 
             changed.extend(m for m in definition.methods if not m.alive or m.hollow)
     changed.sort(key=lambda d: d.start)
     return _with_stubs(text, changed)
+
+
+@functools.lru_cache(maxsize=256)
+def _attribute_of(name: str) -> re.Pattern[str]:
+    """An attribute of `name`, not called (`Depends(Resources.client)`); the name first, so the
+    regex engine scans for it."""
+    escaped = re.escape(name)
+    return re.compile(rf"{escaped}(?<!\w{escaped})[ \t]*\.[ \t\\\r\n]*(\w+)(?!\w|[ \t\\\r\n]*\()")
 
 
 def _surroundings(
