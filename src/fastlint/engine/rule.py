@@ -7,6 +7,8 @@ print. Rules that read deployment files instead implement `check_text`.
 
 from __future__ import annotations
 
+import functools
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Optional, Union
@@ -53,6 +55,15 @@ class PendingFix:
     message: str
     edits: tuple[AnyEdit, ...]
     imports: tuple[tuple[str, Optional[str]], ...] = ()
+
+
+_WORD = re.compile(r"\w+")
+
+
+@functools.lru_cache(maxsize=8)
+def words_in(text: str) -> frozenset[str]:
+    """The words of a file or definition, found once for all the screens that ask."""
+    return frozenset(_WORD.findall(text))
 
 
 def replace(node: cst.CSTNode, content: Union[str, cst.CSTNode]) -> NodeEdit:

@@ -27,7 +27,7 @@ from fastlint.engine.callgraph import (
 from fastlint.engine.findings import Applicability, Severity
 from fastlint.engine.imports import module_package, resolve_relative
 from fastlint.engine.project import ModuleFacts, ProjectIndex
-from fastlint.engine.rule import Example, PendingFix, Rule, replace
+from fastlint.engine.rule import Example, PendingFix, Rule, replace, words_in
 from fastlint.engine.thinning import Definition, Surroundings
 
 # --- the catalogue -------------------------------------------------------------------------
@@ -251,7 +251,6 @@ def _new_blocking_graph(project: ProjectIndex, configured: frozenset[str]) -> Ca
 # the import line, for an alias), or is a project re-export's alias of a blocking function.
 
 _ASYNC_DEF = re.compile(r"\basync[\s\\]+def\b")
-_WORD = re.compile(r"\w+")
 # A name written as a call's callee: `helper(`, `obj.save (`, `(helper)(`, even with a line
 # continuation or a comment before the parenthesis.
 _CALLED = re.compile(r"\b(\w+)(?:[\s\\)]|#[^\n]*\n)*\(")
@@ -475,7 +474,11 @@ class _BlockingNames:
     methods: dict[str, frozenset[str]]
 
     def may_be_called(
-        self, callees: set[str], words: set[str], facts: ModuleFacts, project: ProjectIndex
+        self,
+        callees: frozenset[str],
+        words: frozenset[str],
+        facts: ModuleFacts,
+        project: ProjectIndex,
     ) -> bool:
         """Whether one of `callees` (names written as called) may be a blocking function of the
         project, or a blocking method called on an object whose name is in `words`."""
@@ -668,7 +671,7 @@ def _may_block_in_async(
     )
     if around is not None:
         # A call through an import writes its name here or in module-level code.
-        written = set(_WORD.findall(text)) | _around_names(around.code)
+        written = words_in(text) | words_in(around.code)
         imports = [(local, name) for local, name in imports if local is None or local in written]
     return any(_import_may_block(local, name, words, screens, project) for local, name in imports)
 
@@ -686,14 +689,14 @@ def _calls_blocking_helper(
         return True
     if "import *" in text or (around is not None and around.star_import):
         return True  # names arrive unwritten
-    words = set(_WORD.findall(text))
+    words = words_in(text)
     callees = words
     if around is not None:
         # The rule reports calls: in the definition, a name not written as a call's callee
         # (an annotation, a word in a string) is not one. Module-level code may alias a
         # helper under another name (`run = helper`), so all of its names count.
-        names_around = _around_names(around.code)
-        callees = set(_CALLED.findall(text)) | names_around
+        names_around = words_in(around.code)
+        callees = names_around.union(_CALLED.findall(text))
         words |= names_around
     return _screens(project).fl102.may_be_called(callees, words, facts, project)
 
@@ -702,11 +705,6 @@ def _calls_blocking_helper(
 @functools.lru_cache(maxsize=2)
 def _around_words(code: str) -> _FileWords:
     return _FileWords(code)
-
-
-@functools.lru_cache(maxsize=2)
-def _around_names(code: str) -> frozenset[str]:
-    return frozenset(_WORD.findall(code))
 
 
 # --- naming a call in the CST --------------------------------------------------------------

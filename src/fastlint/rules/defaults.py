@@ -76,7 +76,7 @@ _FASTAPI_PARAMS = frozenset(
 # `Depends(name)` / `Security(name)` anywhere in the file: `name` is a dependency.
 _DEPENDENCY_RE = re.compile(r"\b(?:Depends|Security)\(\s*(?:dependency\s*=\s*)?([A-Za-z_]\w*)")
 # A lambda with a default: lambdas have no annotations, so the first `=` comes before any `:`.
-_LAMBDA_DEFAULT_RE = re.compile(r"\blambda\b[^:]*=")
+_LAMBDA_DEFAULT_RE = re.compile(r"lambda(?<!\wlambda)\b[^:]*=")  # the word first: scanned for
 _PARAM_FUNCTION_RE = re.compile(r"\b(?:" + "|".join(sorted(_FASTAPI_PARAMS)) + r")\(")
 
 

@@ -13,7 +13,7 @@ from fastlint.engine.fastapi import APP_CLASSES
 from fastlint.engine.findings import Applicability, Severity
 from fastlint.engine.imports import resolve_relative
 from fastlint.engine.project import ModuleFacts, ProjectIndex
-from fastlint.engine.rule import Example, Rule, replace
+from fastlint.engine.rule import Example, Rule, replace, words_in
 from fastlint.engine.thinning import Definition
 
 CORS_MIDDLEWARE = frozenset(
@@ -514,9 +514,6 @@ def _secret_binding(text: str) -> Optional[str]:
     return found
 
 
-_WORD_RE = re.compile(r"\w+")
-
-
 def _aliases_of(project: ProjectIndex, packages: tuple[str, ...]) -> frozenset[str]:
     """Names project modules bind to something of `packages` (built once per index; the
     answer depends on every module)."""
@@ -552,7 +549,7 @@ def _may_hold_secret(code: str, facts: ModuleFacts, project: ProjectIndex) -> bo
     packages = _secret_screen(code)
     if packages is True:
         return True
-    words = set(_WORD_RE.findall(code))
+    words = words_in(code)
     if not words.isdisjoint(_aliases_of(project, packages)):
         return True
     return any(
@@ -729,9 +726,7 @@ client = OpenAI(api_key="sk-proj-4f8a9b2c7d1e")
             through_modules = through_modules or project.find_module(resolved) is not None
         # `module.make_token(...)`: a project module imported `jwt.encode as make_token`, and
         # the call must write that name.
-        return through_modules and not _aliases_of(project, packages).isdisjoint(
-            _WORD_RE.findall(text)
-        )
+        return through_modules and not _aliases_of(project, packages).isdisjoint(words_in(text))
 
     @classmethod
     def could_fire_in(cls, definition: Definition) -> bool:
