@@ -156,3 +156,15 @@ def test_jobs_give_identical_output(tmp_path: Path) -> None:
     one = fastlint("--format", "json", "--jobs", "1", cwd=tmp_path)
     two = fastlint("--format", "json", "--jobs", "2", cwd=tmp_path)
     assert one.stdout == two.stdout and len(json.loads(one.stdout)) == 31
+
+
+def test_text_snippets_and_diffs_number_lines_as_python_does(tmp_path: Path) -> None:
+    """A form feed does not end a line: the snippet shown is the finding's own line, and the
+    diff counts the same lines."""
+    code = "import time\n# \x0c page two\n\n\nasync def f():\n    time.sleep(1)\n"
+    write_tree(tmp_path, {"app.py": code})
+    text = fastlint("app.py", "--select", "FL101", "--color", "never", cwd=tmp_path)
+    assert "app.py:6:5: FL101" in text.stdout
+    assert "6 |     time.sleep(1)" in text.stdout
+    diff = fastlint("app.py", "--select", "FL101", "--diff", cwd=tmp_path)
+    assert "@@ -1,6 +1,7 @@\n" in diff.stdout and "\n # \x0c page two\n" in diff.stdout

@@ -527,3 +527,18 @@ def test_nested_helper_that_builds_a_response(tmp_path: Path) -> None:
         "    async def plain():\n        return {'a': 1}\n\n    return app\n"
     )
     assert _where(_lint(tmp_path, {"main.py": code}, MissingResponseModel)) == [("main.py", 11)]
+
+
+def test_fix_moves_the_route_when_a_comment_holds_a_form_feed(tmp_path: Path) -> None:
+    """`str.splitlines` ends a line at a form feed, Python does not: the fix once moved the
+    wrong lines (and, its result not parsing, was dropped)."""
+    code = (
+        "from fastapi import FastAPI\n\napp = FastAPI()\n# \x0c section one\n\n"
+        '@app.get("/items/{item}")\ndef item(item: str):\n    return {"item": item}\n\n'
+        '@app.get("/items/new")\ndef new():\n    return {"new": True}\n'
+    )
+    write_tree(tmp_path, {"app.py": code})
+    lint_tree(tmp_path, [RouteShadowing], fix=True, unsafe=True)
+    fixed = (tmp_path / "app.py").read_text()
+    assert fixed.index('"/items/new"') < fixed.index('"/items/{item}"')
+    assert sorted(fixed.splitlines()) == sorted(code.splitlines())

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from typing import Any, Optional
 
 from fastlint.engine.findings import Finding
+from fastlint.engine.source import split_lines
 
 BASELINE_VERSION = 1
 
@@ -69,7 +70,7 @@ def normalise(snippet: str, python: bool = True) -> str:
     tokens: list[str] = []
     depth = 0  # inside an f-string of Python 3.12+: kept as written, like older versions do
     string_start = (0, 0)
-    lines = wrapped.splitlines(keepends=True)
+    lines = split_lines(wrapped)
     try:
         for token in tokenize.generate_tokens(io.StringIO(wrapped).readline):
             if token.type in _STRING_STARTS:

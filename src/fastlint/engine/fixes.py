@@ -21,7 +21,7 @@ import libcst as cst
 from fastlint.engine import cstparse
 from fastlint.engine.findings import Applicability, Finding, Fix
 from fastlint.engine.names import dotted_name
-from fastlint.engine.source import SourceFile, first_newline
+from fastlint.engine.source import SourceFile, first_newline, split_lines
 
 MAX_ROUNDS = 10
 
@@ -190,8 +190,8 @@ def fix_text(
 def unified_diff(path: str, before: str, after: str) -> str:
     return "".join(
         difflib.unified_diff(
-            before.splitlines(keepends=True),
-            after.splitlines(keepends=True),
+            split_lines(before),
+            split_lines(after),
             fromfile=f"a/{path}",
             tofile=f"b/{path}",
         )

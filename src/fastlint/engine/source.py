@@ -20,6 +20,17 @@ def line_starts(text: str) -> list[int]:
     return [0, *(m.end() for m in NEWLINE_RE.finditer(text))]
 
 
+def split_lines(text: str, starts: Optional[list[int]] = None) -> list[str]:
+    """The lines of `text` with their line ends, as Python numbers lines: `str.splitlines`
+    also ends a line at a form feed, `\x1c`-`\x1e`, `\x85` or `\u2028`, which Python's lines
+    run through, and every line after one would get the wrong number."""
+    starts = line_starts(text) if starts is None else starts
+    lines = [text[start:end] for start, end in zip(starts, [*starts[1:], len(text)])]
+    if lines and not lines[-1]:
+        lines.pop()  # after the last line end: no line
+    return lines
+
+
 class UnreadableFile(Exception):
     """A file that cannot be read or decoded; the message says why, for the user."""
 
@@ -63,6 +74,10 @@ class SourceFile:
     def newline(self) -> str:
         """The file's first line ending, used for text a fix inserts."""
         return first_newline(self.text)
+
+    def lines(self) -> list[str]:
+        """Its lines with their line ends (`split_lines`)."""
+        return split_lines(self.text, self.line_starts)
 
     def line_text(self, line: int) -> str:
         starts = self.line_starts

@@ -7,6 +7,7 @@ import os
 from typing import Callable
 
 from fastlint.engine.findings import Applicability, Finding
+from fastlint.engine.source import split_lines
 from fastlint.output import Report
 
 # (text, style) → the text, plain or as rich markup. rich is imported only for colour output.
@@ -30,7 +31,7 @@ def _source_line(path: str, line: int, cache: dict[str, list[str]]) -> str:
     if path not in cache:
         try:
             with open(path, encoding="utf-8", errors="replace", newline="") as handle:
-                cache[path] = handle.read().splitlines()
+                cache[path] = [line.rstrip("\r\n") for line in split_lines(handle.read())]
         except OSError:
             cache[path] = []
     lines = cache[path]

@@ -877,7 +877,7 @@ def by_uuid(item_id: str): ...
         self, moved: cst.FunctionDef, target: cst.FunctionDef, positions: Positions
     ) -> Optional[PendingFix]:
         source = self.context.source
-        lines = source.text.splitlines(keepends=True)
+        lines = source.lines()
 
         def first_line(function: cst.FunctionDef) -> int:
             node: cst.CSTNode = function.decorators[0] if function.decorators else function

@@ -1,0 +1,33 @@
+"""Lines as Python numbers them (engine/source)."""
+
+from __future__ import annotations
+
+import ast
+
+import pytest
+
+from fastlint.engine.source import split_lines
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("", []),
+        ("a", ["a"]),
+        ("a\n", ["a\n"]),
+        ("a\r\nb\rc\n", ["a\r\n", "b\r", "c\n"]),
+        ("\n\n", ["\n", "\n"]),
+        ("x = 1  # \x0c\ny = 2\n", ["x = 1  # \x0c\n", "y = 2\n"]),
+        ("s = '\x1c\x85\u2028'\nt = 1", ["s = '\x1c\x85\u2028'\n", "t = 1"]),
+    ],
+)
+def test_split_lines_ends_lines_where_python_does(text: str, expected: list[str]) -> None:
+    assert split_lines(text) == expected
+
+
+def test_line_numbers_agree_with_the_parser() -> None:
+    text = "a = 1  # \x0c page\nb = '\u2028'\nc = 3\n"
+    lines = split_lines(text)
+    for statement in ast.parse(text).body:
+        assert lines[statement.lineno - 1].startswith(ast.unparse(statement)[:1])
+    assert len(text.splitlines()) > len(lines)  # what str.splitlines would have numbered
