@@ -479,23 +479,60 @@ class _BlockingNames:
         words: frozenset[str],
         facts: ModuleFacts,
         project: ProjectIndex,
+        around: frozenset[str] = frozenset(),
     ) -> bool:
         """Whether one of `callees` (names written as called) may be a blocking function of the
-        project, or a blocking method called on an object whose name is in `words`."""
+        project, or a blocking method called on an object whose name is in `words`. Names in
+        `around` (module-level code a definition sees) count as both.
+
+        The loops run over the names written, not over every blocking name of the project."""
+        plain, methods = self.plain, self.methods
+        known = [name for name in callees if name in plain or name in methods]
+        if around:
+            known.extend(_known_names(self, around))
         imported: Optional[set[str]] = None
-        for word in callees.intersection(self.plain):
-            for module, qualified in self.plain[word]:
+        for word in known:
+            for module, qualified in plain.get(word, ()):
                 if module == facts.name:
                     return True
                 if imported is None:
                     imported = {project.resolve(target) for _, target in facts.all_imports}
                 if any(qualified == t or qualified.startswith(f"{t}.") for t in imported):
                     return True
+        # A dunder method runs without its name being called (`obj()` runs `__call__`).
+        called_methods = [name for name in known if name in methods]
+        called_methods.extend(name for name in _dunders(self) if name in words or name in around)
         return any(
-            (name in callees or (name.startswith("__") and name in words))
-            and not carriers.isdisjoint(words)
-            for name, carriers in self.methods.items()
+            not methods[name].isdisjoint(words) or not methods[name].isdisjoint(around)
+            for name in called_methods
         )
+
+
+_DUNDERS: dict[int, tuple[_BlockingNames, list[str]]] = {}
+
+
+def _dunders(names: _BlockingNames) -> list[str]:
+    """The blocking methods that run without their names being called."""
+    found = _DUNDERS.get(id(names))
+    if found is None or found[0] is not names:
+        _DUNDERS.clear()
+        found = _DUNDERS[id(names)] = (names, [n for n in names.methods if n.startswith("__")])
+    return found[1]
+
+
+# The blocking names in one file's module-level code, for each of its definitions in turn.
+_KNOWN_AROUND: dict[tuple[int, frozenset[str]], tuple[_BlockingNames, list[str]]] = {}
+
+
+def _known_names(names: _BlockingNames, around: frozenset[str]) -> list[str]:
+    key = (id(names), around)
+    found = _KNOWN_AROUND.get(key)
+    if found is None or found[0] is not names:
+        if len(_KNOWN_AROUND) >= 4:
+            _KNOWN_AROUND.clear()
+        known = [name for name in around if name in names.plain or name in names.methods]
+        found = _KNOWN_AROUND[key] = (names, known)
+    return found[1]
 
 
 def _screens(project: ProjectIndex) -> _BlockingScreens:
@@ -671,8 +708,12 @@ def _may_block_in_async(
     )
     if around is not None:
         # A call through an import writes its name here or in module-level code.
-        written = words_in(text) | words_in(around.code)
-        imports = [(local, name) for local, name in imports if local is None or local in written]
+        here, elsewhere = words_in(text), words_in(around.code)
+        imports = [
+            (local, name)
+            for local, name in imports
+            if local is None or local in here or local in elsewhere
+        ]
     return any(_import_may_block(local, name, words, screens, project) for local, name in imports)
 
 
@@ -690,15 +731,14 @@ def _calls_blocking_helper(
     if "import *" in text or (around is not None and around.star_import):
         return True  # names arrive unwritten
     words = words_in(text)
-    callees = words
-    if around is not None:
-        # The rule reports calls: in the definition, a name not written as a call's callee
-        # (an annotation, a word in a string) is not one. Module-level code may alias a
-        # helper under another name (`run = helper`), so all of its names count.
-        names_around = words_in(around.code)
-        callees = names_around.union(_CALLED.findall(text))
-        words |= names_around
-    return _screens(project).fl102.may_be_called(callees, words, facts, project)
+    names = _screens(project).fl102
+    if around is None:
+        return names.may_be_called(words, words, facts, project)
+    # The rule reports calls: in the definition, a name not written as a call's callee (an
+    # annotation, a word in a string) is not one. Module-level code may alias a helper under
+    # another name (`run = helper`), so all of its names count.
+    callees = frozenset(_CALLED.findall(text))
+    return names.may_be_called(callees, words, facts, project, words_in(around.code))
 
 
 # One file's definitions are screened in turn with the same surroundings.
