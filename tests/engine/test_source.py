@@ -19,6 +19,7 @@ from fastlint.engine.source import split_lines
         ("\n\n", ["\n", "\n"]),
         ("x = 1  # \x0c\ny = 2\n", ["x = 1  # \x0c\n", "y = 2\n"]),
         ("s = '\x1c\x85\u2028'\nt = 1", ["s = '\x1c\x85\u2028'\n", "t = 1"]),
+        ("x = '\v\u2029'\r\n", ["x = '\v\u2029'\r\n"]),
     ],
 )
 def test_split_lines_ends_lines_where_python_does(text: str, expected: list[str]) -> None:

@@ -20,11 +20,19 @@ def line_starts(text: str) -> list[int]:
     return [0, *(m.end() for m in NEWLINE_RE.finditer(text))]
 
 
+# Where `str.splitlines` ends a line and Python does not.
+_OTHER_LINE_BREAKS = re.compile("[\v\f\x1c-\x1e\x85\u2028\u2029]")
+
+
 def split_lines(text: str, starts: Optional[list[int]] = None) -> list[str]:
     """The lines of `text` with their line ends, as Python numbers lines: `str.splitlines`
-    also ends a line at a form feed, `\x1c`-`\x1e`, `\x85` or `\u2028`, which Python's lines
-    run through, and every line after one would get the wrong number."""
-    starts = line_starts(text) if starts is None else starts
+    also ends a line at a vertical tab, a form feed, `\x1c`-`\x1e`, `\x85`, `\u2028` or
+    `\u2029`, which Python's lines run through, and every line after one would get the wrong
+    number."""
+    if starts is None:
+        if not _OTHER_LINE_BREAKS.search(text):
+            return text.splitlines(keepends=True)  # the same lines, found in C
+        starts = line_starts(text)
     lines = [text[start:end] for start, end in zip(starts, [*starts[1:], len(text)])]
     if lines and not lines[-1]:
         lines.pop()  # after the last line end: no line
