@@ -165,9 +165,18 @@ class _Walker:
         self.result = Discovery()
         self.seen_files: set[str] = set()
         self.visited_directories: set[str] = set()
+        self._relative_directories: dict[str, str] = {}
 
     def relative(self, path: str) -> str:
-        return os.path.relpath(os.path.abspath(path), self.project_root).replace(os.sep, "/")
+        """The path from the project root, "/"-separated (its directory's part computed once)."""
+        directory, name = os.path.split(path)
+        if not name:  # `dir/`
+            return os.path.relpath(os.path.abspath(path), self.project_root).replace(os.sep, "/")
+        base = self._relative_directories.get(directory)
+        if base is None:
+            base = os.path.relpath(os.path.abspath(directory), self.project_root)
+            base = self._relative_directories[directory] = base.replace(os.sep, "/")
+        return name if base == "." else f"{base}/{name}"
 
     def excluded(self, path: str, is_dir: bool) -> bool:
         """Excludes match a file or directory name, or its path from the project root."""
@@ -183,8 +192,12 @@ class _Walker:
             candidates.append(rel + suffix)
         return any(self.exclude_spec.match_file(c) for c in candidates)
 
-    def add(self, path: str, kind: str) -> None:
-        key = os.path.realpath(path)
+    def add(self, path: str, kind: str, real_directory: Optional[str] = None) -> None:
+        """`real_directory`: the real path of the directory of `path`, which is no symlink."""
+        if real_directory is None:
+            key = os.path.realpath(path)
+        else:
+            key = os.path.join(real_directory, os.path.basename(path))
         if key not in self.seen_files:
             self.seen_files.add(key)
             self.result.files.append(DiscoveredFile(path, kind))
@@ -228,14 +241,16 @@ class _Walker:
                 continue
             subdirectories = []
             for entry in entries:
-                sub = self.entry(entry, dir_chain)
+                sub = self.entry(entry, dir_chain, real)
                 if sub is not None:
                     subdirectories.append(sub)
             for sub in reversed(subdirectories):
                 sub_chain = dir_chain + [os.path.abspath(sub)] if self.respect_gitignore else []
                 stack.append((sub, sub_chain))
 
-    def entry(self, entry: os.DirEntry[str], chain: list[str]) -> Optional[str]:
+    def entry(
+        self, entry: os.DirEntry[str], chain: list[str], real_directory: str
+    ) -> Optional[str]:
         """Handle one directory entry; returns it when it is a directory to walk into."""
         path = entry.path
         try:
@@ -256,7 +271,7 @@ class _Walker:
             return path
         kind = file_kind(entry.name, self.relative(path), self.production_files)
         if kind is not None:
-            self.add(path, kind)
+            self.add(path, kind, None if entry.is_symlink() else real_directory)
         return None
 
 
