@@ -132,6 +132,15 @@ def module_name_for(path: str) -> tuple[str, bool]:
     directory, filename = os.path.split(path)
     stem = filename[:-3] if filename.endswith(".py") else filename
     is_package = stem == "__init__"
+    parts = _package_parts(directory)
+    if parts is None:
+        return ("" if is_package else stem), is_package
+    return ".".join(parts if is_package else (*parts, stem)), is_package
+
+
+@functools.lru_cache(maxsize=4096)
+def _package_parts(directory: str) -> Optional[tuple[str, ...]]:
+    """The dotted name of the package `directory` is, by parts; None when it is in none."""
     top: Optional[str] = None
     current = directory
     for _ in range(MAX_PACKAGE_DEPTH):
@@ -142,12 +151,9 @@ def module_name_for(path: str) -> tuple[str, bool]:
             break
         current = parent
     if top is None:
-        return ("" if is_package else stem), is_package
+        return None
     relative = os.path.relpath(directory, os.path.dirname(top))
-    parts = [p for p in relative.split(os.sep) if p and p != "."]
-    if not is_package:
-        parts.append(stem)
-    return ".".join(parts), is_package
+    return tuple(p for p in relative.split(os.sep) if p and p != ".")
 
 
 def _literal(node: ast.expr) -> object:
