@@ -160,6 +160,8 @@ def check(
     chosen_codes = tuple(entry.code for entry in chosen)
 
     def rules_for(file: DiscoveredFile) -> tuple[str, ...]:
+        if not settings.per_file_ignores:
+            return chosen_codes
         relative = os.path.relpath(os.path.abspath(file.path), root).replace(os.sep, "/")
         off = ignored_for_path(settings, relative)
         if not off:

@@ -399,6 +399,8 @@ def _still_valid(entry: CacheEntry, index: ProjectIndex) -> bool:
 
 def _relocated(findings: list[Finding], path: str) -> list[Finding]:
     """Cached findings under the path as displayed from the current directory."""
+    if not findings:
+        return findings
     shown = display_path(path)
     if all(f.path == shown for f in findings):
         return findings
