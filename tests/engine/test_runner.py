@@ -58,8 +58,10 @@ def test_handing_memory_back_without_malloc_trim_does_nothing(
     def no_library(name: object) -> object:
         raise OSError("no C library here")
 
-    monkeypatch.setattr(runner, "_WORKER", {})
     monkeypatch.setattr(ctypes, "CDLL", no_library)
-    runner._return_freed_memory()
-    runner._return_freed_memory()  # looked up once
-    assert runner._WORKER == {"malloc_trim": None}
+    runner._malloc_trim.cache_clear()
+    try:
+        runner._return_freed_memory()
+        assert runner._malloc_trim() is None
+    finally:
+        runner._malloc_trim.cache_clear()

@@ -10,6 +10,7 @@ the same for any number of jobs, with or without the cache.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import gc
 import os
 import traceback
@@ -192,18 +193,19 @@ TRIM_AFTER_BYTES = 256 * 1024
 
 
 def _return_freed_memory() -> None:
-    trim = _WORKER.get("malloc_trim", False)
-    if trim is False:
-        trim = None
-        try:
-            import ctypes
-
-            trim = ctypes.CDLL(None).malloc_trim  # glibc only
-        except (AttributeError, OSError, ImportError):
-            pass
-        _WORKER["malloc_trim"] = trim
+    trim = _malloc_trim()
     if trim is not None:
         trim(0)
+
+
+@functools.lru_cache(maxsize=1)
+def _malloc_trim() -> Optional[Callable[[int], int]]:
+    try:
+        import ctypes
+
+        return ctypes.CDLL(None).malloc_trim  # glibc only
+    except (AttributeError, OSError, ImportError):
+        return None
 
 
 def _load_checker() -> None:

@@ -499,7 +499,8 @@ class _BlockingNames:
                     imported = {project.resolve(target) for _, target in facts.all_imports}
                 if any(qualified == t or qualified.startswith(f"{t}.") for t in imported):
                     return True
-        # A dunder method runs without its name being called (`obj()` runs `__call__`).
+        # A dunder method (`__enter__`, `__call__`) runs where its name is not written as
+        # called: written anywhere, it counts.
         called_methods = [name for name in known if name in methods]
         called_methods.extend(name for name in _dunders(self) if name in words or name in around)
         return any(
