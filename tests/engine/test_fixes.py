@@ -112,6 +112,18 @@ def test_non_overlapping_edits_in_one_pass() -> None:
     assert apply_edits("ab\ncd\n", fixes) == ("Ab\nCd\n", 2)
 
 
+def test_insertions_at_one_point_apply_together_in_fix_order() -> None:
+    from fastlint.engine.findings import Edit, Fix
+
+    fixes = [
+        Fix(Applicability.SAFE, "a", (Edit(1, 1, 1, 2, "A"), Edit(2, 1, 2, 1, "1\n"))),
+        Fix(Applicability.SAFE, "b", (Edit(1, 2, 1, 3, "B"), Edit(2, 1, 2, 1, "2\n"))),
+        # At the edge of a replaced span: which side it belongs to is unclear, next round.
+        Fix(Applicability.SAFE, "c", (Edit(1, 3, 1, 3, "C"),)),
+    ]
+    assert apply_edits("abc\nd\n", fixes) == ("ABc\n1\n2\nd\n", 2)
+
+
 def test_fix_that_breaks_syntax_is_not_written(tmp_path: Path) -> None:
     write_tree(tmp_path, {"m.py": "g(1)\n"})
     findings = lint_tree(tmp_path, [BreakSyntax], fix=True)

@@ -57,7 +57,13 @@ def apply_edits(text: str, fixes: Sequence[Fix]) -> tuple[str, int]:
         taken.extend((s, e) for s, e, _ in spans)
         edits.extend(spans)
         applied += 1
-    for start, end, content in sorted(edits, key=lambda x: (x[0], x[1]), reverse=True):
+    # From the end back, so offsets stay valid; insertions at one point from several fixes
+    # end up in the order of the fixes (the later one is inserted first).
+    ordered_edits = sorted(
+        ((start, end, position, content) for position, (start, end, content) in enumerate(edits)),
+        reverse=True,
+    )
+    for start, end, _, content in ordered_edits:
         text = text[:start] + content + text[end:]
     return text, applied
 
@@ -70,8 +76,10 @@ def _overlaps(start: int, end: int, taken: Iterable[tuple[int, int]]) -> bool:
     for s, e in taken:
         if start < e and s < end:
             return True
-        if start == end == s or start == end == e:  # two insertions at one point: keep order
-            return True
+        if start == end == s == e:
+            continue  # two insertions at one point: both, in the order of their fixes
+        if start == end and start in (s, e):
+            return True  # an insertion at the edge of a replaced span: which side is unclear
     return False
 
 
