@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
@@ -56,12 +57,16 @@ def test_handing_memory_back_without_malloc_trim_does_nothing(
     import ctypes
 
     def no_library(name: object) -> object:
-        raise OSError("no C library here")
+        raise TypeError("as ctypes.CDLL(None) does on Windows")
 
     monkeypatch.setattr(ctypes, "CDLL", no_library)
     runner._malloc_trim.cache_clear()
     try:
         runner._return_freed_memory()
         assert runner._malloc_trim() is None
+        monkeypatch.undo()
+        monkeypatch.setattr(sys, "platform", "darwin")
+        runner._malloc_trim.cache_clear()
+        assert runner._malloc_trim() is None  # not even looked for
     finally:
         runner._malloc_trim.cache_clear()

@@ -13,6 +13,7 @@ import dataclasses
 import functools
 import gc
 import os
+import sys
 import traceback
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -200,11 +201,14 @@ def _return_freed_memory() -> None:
 
 @functools.lru_cache(maxsize=1)
 def _malloc_trim() -> Optional[Callable[[int], int]]:
+    """glibc's `malloc_trim`, or None (another C library, another system)."""
+    if not sys.platform.startswith("linux"):
+        return None
     try:
         import ctypes
 
-        return ctypes.CDLL(None).malloc_trim  # glibc only
-    except (AttributeError, OSError, ImportError):
+        return ctypes.CDLL(None).malloc_trim
+    except Exception:  # no symbol, no ctypes, a C library ctypes cannot open: only a saving lost
         return None
 
 
