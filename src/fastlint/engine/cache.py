@@ -69,8 +69,8 @@ _PROVENANCE = {
 }
 
 
-# Values that are their own canonical form; compared by exact type (a subclass, such as an
-# enum, takes the general path), as are the containers below: this runs over every fact.
+# Values that are their own canonical form, by exact type (a subclass, such as an enum, takes
+# the general path below): this runs over every fact.
 _ATOMS = frozenset({str, int, float, bool, bytes, type(None)})
 _FIELDS: dict[type, Optional[tuple[str, ...]]] = {}  # a dataclass's fields in the digest
 
@@ -82,27 +82,11 @@ def _canonical(value: Any) -> Any:
         return value
     if kind is tuple or kind is list:
         return tuple(v if type(v) in _ATOMS else _canonical(v) for v in value)
-    if kind is dict:
-        return tuple(sorted((repr(k), _canonical(v)) for k, v in value.items()))
-    if kind is set or kind is frozenset:
-        return tuple(sorted(repr(_canonical(v)) for v in value))
     if kind not in _FIELDS:
         _FIELDS[kind] = _dataclass_fields(value)
     names = _FIELDS[kind]
-    if names is None:
-        return _canonical_other(value)
-    return (kind.__name__, tuple((name, _canonical(getattr(value, name))) for name in names))
-
-
-def _dataclass_fields(value: Any) -> Optional[tuple[str, ...]]:
-    if not dataclasses.is_dataclass(value) or isinstance(value, type):
-        return None
-    kind = type(value).__name__
-    return tuple(f.name for f in dataclasses.fields(value) if (kind, f.name) not in _PROVENANCE)
-
-
-def _canonical_other(value: Any) -> Any:
-    """Subclasses of the containers, and anything else, as `_canonical` always treated them."""
+    if names is not None:
+        return (kind.__name__, tuple((name, _canonical(getattr(value, name))) for name in names))
     if isinstance(value, dict):
         return tuple(sorted((repr(k), _canonical(v)) for k, v in value.items()))
     if isinstance(value, (set, frozenset)):
@@ -110,6 +94,13 @@ def _canonical_other(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return tuple(_canonical(v) for v in value)
     return value
+
+
+def _dataclass_fields(value: Any) -> Optional[tuple[str, ...]]:
+    if not dataclasses.is_dataclass(value) or isinstance(value, type):
+        return None
+    kind = type(value).__name__
+    return tuple(f.name for f in dataclasses.fields(value) if (kind, f.name) not in _PROVENANCE)
 
 
 def facts_digest(facts: ModuleFacts) -> str:

@@ -13,7 +13,7 @@ import re
 import weakref
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Optional
+from typing import Callable, Optional
 
 import libcst as cst
 
@@ -509,31 +509,30 @@ class _BlockingNames:
         )
 
 
-_DUNDERS: dict[int, tuple[_BlockingNames, list[str]]] = {}
+# Lists worked out from one project's blocking names, kept while its files are screened: the
+# dunder methods, and the blocking names in the module-level code of the file at hand.
+_DERIVED: dict[tuple[int, object], tuple[_BlockingNames, list[str]]] = {}
+
+
+def _derived(names: _BlockingNames, key: object, compute: Callable[[], list[str]]) -> list[str]:
+    found = _DERIVED.get((id(names), key))
+    if found is None or found[0] is not names:
+        if len(_DERIVED) >= 8:
+            _DERIVED.clear()
+        found = _DERIVED[(id(names), key)] = (names, compute())
+    return found[1]
 
 
 def _dunders(names: _BlockingNames) -> list[str]:
     """The blocking methods that run without their names being called."""
-    found = _DUNDERS.get(id(names))
-    if found is None or found[0] is not names:
-        _DUNDERS.clear()
-        found = _DUNDERS[id(names)] = (names, [n for n in names.methods if n.startswith("__")])
-    return found[1]
-
-
-# The blocking names in one file's module-level code, for each of its definitions in turn.
-_KNOWN_AROUND: dict[tuple[int, frozenset[str]], tuple[_BlockingNames, list[str]]] = {}
+    return _derived(names, "dunders", lambda: [n for n in names.methods if n.startswith("__")])
 
 
 def _known_names(names: _BlockingNames, around: frozenset[str]) -> list[str]:
-    key = (id(names), around)
-    found = _KNOWN_AROUND.get(key)
-    if found is None or found[0] is not names:
-        if len(_KNOWN_AROUND) >= 4:
-            _KNOWN_AROUND.clear()
-        known = [name for name in around if name in names.plain or name in names.methods]
-        found = _KNOWN_AROUND[key] = (names, known)
-    return found[1]
+    """The names in `around` that are blocking functions or methods."""
+    return _derived(
+        names, around, lambda: [n for n in around if n in names.plain or n in names.methods]
+    )
 
 
 def _screens(project: ProjectIndex) -> _BlockingScreens:
