@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import sys
 from pathlib import Path
 
@@ -70,3 +71,52 @@ def test_handing_memory_back_without_malloc_trim_does_nothing(
         assert runner._malloc_trim() is None  # not even looked for
     finally:
         runner._malloc_trim.cache_clear()
+
+
+def test_the_cycle_collector_pauses_for_one_task_only() -> None:
+    seen: list[bool] = []
+
+    @runner._without_cycle_collection
+    def task(fail: bool) -> None:
+        seen.append(gc.isenabled())
+        if fail:
+            raise ValueError
+
+    assert gc.isenabled()
+    task(False)
+    with pytest.raises(ValueError):
+        task(True)
+    assert seen == [False, False] and gc.isenabled()
+    gc.disable()
+    try:
+        task(False)
+        assert not gc.isenabled()  # a caller that paused it keeps it paused
+    finally:
+        gc.enable()
+
+
+def test_only_code_python_accepted_is_parsed_without_validation(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from fastlint.engine import cstparse
+
+    calls: list[bool] = []
+    parse = cstparse.parse_module
+
+    def recording(text: str, *, validate: bool = True) -> object:
+        calls.append(validate)
+        return parse(text, validate=validate)
+
+    monkeypatch.setattr(cstparse, "parse_module", recording)
+    (tmp_path / "ok.py").write_text("import time\nasync def f():\n    time.sleep(1)\n")
+    (tmp_path / "bad.py").write_text("import time\nasync def f(:\n    time.sleep(1)\n")
+    result = runner.run(
+        [str(tmp_path)],
+        project_root=str(tmp_path),
+        rules_for=lambda file: ("FL101",),
+        load_rules=load_rules,
+        options={},
+        run_options=RunOptions(jobs=1),
+    )
+    assert sorted(f.code for f in result.findings) == ["FL000", "FL101"]
+    assert sorted(calls) == [False, True]  # ok.py unvalidated; bad.py, which ast rejects, not

@@ -17,7 +17,7 @@ import sys
 import traceback
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable, Optional
+from typing import TYPE_CHECKING, Any, Callable, Optional, TypeVar
 
 from fastlint.engine.cache import EVERYTHING, Cache, CacheEntry, content_hash, facts_digest
 from fastlint.engine.discovery import DiscoveredFile, discover
@@ -33,6 +33,9 @@ if TYPE_CHECKING:
 
 # Below this many files to work on, worker processes cost more than they save.
 PARALLEL_THRESHOLD = 24
+
+T = TypeVar("T")
+R = TypeVar("R")
 
 RuleLoader = Callable[[tuple[str, ...]], tuple["type[Rule]", ...]]
 
@@ -234,6 +237,30 @@ def _rules_for(codes: tuple[str, ...]) -> tuple[type[Rule], ...]:
     return cache[codes]
 
 
+def _without_cycle_collection(function: Callable[[T], R]) -> Callable[[T], R]:
+    """`function` with Python's cycle collector paused while it runs.
+
+    Parsing a file (`ast` for the facts, LibCST for the check) allocates a tree whose nodes
+    all live until the file is done, so the collector's passes during it find nothing to free
+    and scan ever more objects: ~7% of LibCST's parse and ~10% of a whole cold run here. The
+    trees hold no cycles: they are freed by reference counting when the file is done, and any
+    cycle a file leaves is collected at the collector's next pass after it.
+    """
+
+    @functools.wraps(function)
+    def paused(item: T) -> R:
+        if not gc.isenabled():
+            return function(item)
+        gc.disable()
+        try:
+            return function(item)
+        finally:
+            gc.enable()
+
+    return paused
+
+
+@_without_cycle_collection
 def _check_task(task: tuple[DiscoveredFile, tuple[str, ...], tuple[str, bool]]) -> FileResult:
     file, codes, module = task
     index: ProjectIndex = _WORKER["index"]
@@ -247,6 +274,7 @@ def _check_task(task: tuple[DiscoveredFile, tuple[str, ...], tuple[str, bool]]) 
     return result
 
 
+@_without_cycle_collection
 def _facts_task(task: tuple[str, str, bool]) -> tuple[Optional[ModuleFacts], str]:
     path, name, is_package = task
     try:
