@@ -64,11 +64,15 @@ def parse_error(source: SourceFile, line: int, column: int, message: str) -> Fin
     )
 
 
-def parse_module(source: SourceFile, text: Optional[str] = None) -> cst.Module | Finding:
+def parse_module(
+    source: SourceFile, text: Optional[str] = None, *, validate: bool = True
+) -> cst.Module | Finding:
     """Parse with LibCST (`text` instead of the source's own, when given: a thinned copy), or
-    return the FL000 finding that says why it could not."""
+    return the FL000 finding that says why it could not.
+
+    `validate=False` when Python's own parser has accepted the source (`cstparse`)."""
     try:
-        return cstparse.parse_module(source.text if text is None else text)
+        return cstparse.parse_module(source.text if text is None else text, validate=validate)
     except cst.ParserSyntaxError as exc:
         return _syntax_error(source, str(exc.message))
     except RecursionError:
@@ -361,7 +365,8 @@ def check_source(
     facts = _own_facts(source, project) if kind == "python" else None
     if kind == "python":
         thinned = _thinned_text(source, facts, active, project, options)
-        parsed = parse_module(source, thinned)
+        # Facts of this very text: Python's parser accepted it.
+        parsed = parse_module(source, thinned, validate=facts is None)
         if isinstance(parsed, Finding) and thinned is not None:
             thinned = None
             parsed = parse_module(source)  # an error is the whole file's, as written
