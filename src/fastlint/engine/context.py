@@ -21,7 +21,9 @@ FunctionNode = Union[cst.FunctionDef, cst.Lambda]
 
 @dataclass
 class PendingFinding:
-    rule: Rule
+    # The rule's class: an instance holds the context, which holds this finding, and that
+    # cycle would keep the file's whole tree alive until Python's cycle collector finds it.
+    rule: type[Rule]
     node: Optional[cst.CSTNode]
     end_node: Optional[cst.CSTNode]
     message: str
@@ -185,7 +187,7 @@ class FileContext:
     ) -> None:
         qualname = self.scope.qualname if self.scope is not None else ""
         self.pending.append(
-            PendingFinding(rule, node, end_node, message, fix, qualname, severity=severity)
+            PendingFinding(type(rule), node, end_node, message, fix, qualname, severity=severity)
         )
 
     def add_text_finding(
@@ -198,5 +200,5 @@ class FileContext:
         severity: Optional[Severity] = None,
     ) -> None:
         self.pending.append(
-            PendingFinding(rule, None, None, message, fix, "", start, end, severity)
+            PendingFinding(type(rule), None, None, message, fix, "", start, end, severity)
         )
