@@ -148,3 +148,123 @@ def test_a_statement_generated_up_to_a_node_then_whole() -> None:
                 assert anchored.range(node) == whole.range(node), type(node).__name__
                 assert anchored.inclusive_range(node) == whole.inclusive_range(node)
         assert not anchored._whole and not anchored._partly
+
+
+CLASS_CODE = """\
+import os
+
+
+class Service(Base):
+    \"\"\"Doc.\"\"\"
+
+    limit: int = 3
+
+    # owned by the method below
+    @property
+    # between decorators
+    def name(self) -> str:
+        return self._name
+
+    async def fetch(self, url: str = "x") -> bytes:
+        async with client() as c:
+            return await c.get(url,  timeout=self.limit)
+    other = os.sep
+
+    class Inner:
+        def deep(self):
+            pass
+
+    def last(self): return 1
+    # the block's footer
+
+
+class Tabbed:
+\tdef method(self):
+\t\treturn [
+\t\t\t1,
+\t\t]
+"""
+
+
+def _units(module: cst.Module) -> tuple[dict[int, int], list[tuple[int, cst.FunctionDef]]]:
+    """What the checker's walk records: each node's top-level statement, or its method of a
+    top-level class (numbered after the statements)."""
+    owner = _statement_of(module)
+    methods: list[tuple[int, cst.FunctionDef]] = []
+    for index, statement in enumerate(module.body):
+        if isinstance(statement, cst.ClassDef) and isinstance(statement.body, cst.IndentedBlock):
+            for method in statement.body.body:
+                if isinstance(method, cst.FunctionDef):
+                    for node in _every_node(method):  # type: ignore[arg-type]
+                        owner[id(node)] = len(module.body) + len(methods)
+                    methods.append((index, method))
+    return owner, methods
+
+
+def _anchored(text: str, methods_lines: object = None) -> tuple[cst.Module, Positions]:
+    module = cst.parse_module(text)
+    facts = extract_facts("m.py", text, name="m")
+    owner, methods = _units(module)
+    positions = Positions(
+        module,
+        text,
+        SourceFile("m.py", "m.py", text).line_starts,
+        facts.statement_lines,
+        owner,
+        methods,
+        facts.methods if methods_lines is None else methods_lines,  # type: ignore[arg-type]
+    )
+    return module, positions
+
+
+def test_a_method_is_generated_alone() -> None:
+    """A node in a method of a top-level class: only that method is generated, and its
+    ranges are those of a full pass."""
+    for text in (CLASS_CODE, CLASS_CODE.replace("\n", "\r\n"), ANCHORED_CODE):
+        module, anchored = _anchored(text)
+        whole = Positions(module)
+        owner, methods = _units(module)
+        nodes = [n for n in _every_node(module) if owner.get(id(n), -1) >= len(module.body)]
+        assert nodes
+        for node in nodes[:5] + list(reversed(nodes)):
+            assert anchored.range(node) == whole.range(node), type(node).__name__
+            assert anchored.inclusive_range(node) == whole.inclusive_range(node)
+        assert not anchored._whole
+        assert not {index for index, _ in methods} & anchored._generated  # nor their classes
+        for node in reversed(_every_node(module)[1:]):  # then everything else
+            if id(node) in owner:
+                assert anchored.range(node) == whole.range(node), type(node).__name__
+        assert not anchored._whole
+
+
+def test_methods_the_facts_do_not_match_are_found_by_generating_their_class() -> None:
+    module, positions = _anchored(CLASS_CODE, methods_lines=[(1, 10, 13, "renamed")])
+    whole = Positions(module)
+    owner, methods = _units(module)
+    class_index, method = methods[0]
+    node = method.body
+    assert positions.range(node) == whole.range(node)
+    assert class_index in positions._generated and not positions._whole
+    # A method whose facts give the wrong line: its class instead, and the same ranges.
+    module, positions = _anchored(CLASS_CODE, methods_lines=[(1, 9, 13, "name")])
+    owner, methods = _units(module)
+    node = methods[0][1].body
+    assert positions.range(node) == Positions(module).range(node)
+    assert methods[0][0] in positions._generated and not positions._whole
+
+
+def test_the_walk_records_the_units_positions_use() -> None:
+    from fastlint.engine.checker import _run_walk
+    from fastlint.engine.context import FileContext
+    from fastlint.engine.project import ProjectIndex
+
+    for text in (CLASS_CODE, ANCHORED_CODE, CODE):
+        module = cst.parse_module(text)
+        source = SourceFile("m.py", "m.py", text)
+        context = FileContext(source, module, ProjectIndex(), {}, "m", False)
+        walked, methods = _run_walk(module, context, [])
+        expected, expected_methods = _units(module)
+        assert methods == expected_methods
+        assert walked == {key: expected[key] for key in walked}  # the walk skips some leaves
+        assert {id(method) for _, method in methods} <= set(walked)
+        assert {id(statement) for statement in module.body} <= set(walked)

@@ -143,8 +143,14 @@ def _configured(options: Optional[dict[str, Any]]) -> set[str]:
 _SCOPE_TYPES = frozenset({cst.FunctionDef, cst.ClassDef, cst.Lambda})
 
 
-def _run_walk(module: cst.Module, context: FileContext, rules: list[Rule]) -> dict[int, int]:
-    """Run the rules over the module; returns the top-level statement of each node entered."""
+# Where each node entered is, for positions (engine/positions): by node, its unit (a top-level
+# statement's index, or past those a method of a top-level class), and each method's class
+# index and node, by unit.
+Units = tuple[dict[int, int], list[tuple[int, cst.FunctionDef]]]
+
+
+def _run_walk(module: cst.Module, context: FileContext, rules: list[Rule]) -> Units:
+    """Run the rules over the module; returns where each node entered is (`Units`)."""
     visit: dict[type[cst.CSTNode], list[Callable[[Any], Any]]] = {}
     leave: dict[type[cst.CSTNode], list[Callable[[Any], Any]]] = {}
     for rule in rules:
@@ -158,13 +164,18 @@ def _run_walk(module: cst.Module, context: FileContext, rules: list[Rule]) -> di
     # are evaluated in the enclosing one.
     scope_bodies: dict[int, cst.CSTNode] = {}
     statements = {id(statement): index for index, statement in enumerate(module.body)}
+    methods = _methods_of_classes(module)
+    method_units = {id(method): len(statements) + unit for unit, (_, method) in enumerate(methods)}
     statement_of: dict[int, int] = {}
-    current = [-1]
+    current = [-1, -1]  # the unit, and the top-level statement
 
     def on_enter(node: cst.CSTNode) -> bool:
         ancestors.append(node)
-        if len(ancestors) == 2:
-            current[0] = statements.get(id(node), -1)
+        depth = len(ancestors)
+        if depth == 2:
+            current[0] = current[1] = statements.get(id(node), -1)
+        elif depth == 4 and current[1] >= 0:  # a statement in a class body (or not)
+            current[0] = method_units.get(id(node), current[1])
         if current[0] >= 0:
             statement_of[id(node)] = current[0]
         # A node can be both a scope's body and a scope (`lambda: lambda x: x`).
@@ -189,7 +200,18 @@ def _run_walk(module: cst.Module, context: FileContext, rules: list[Rule]) -> di
         ancestors.pop()
 
     walk(module, on_enter, on_leave)
-    return statement_of
+    return statement_of, methods
+
+
+def _methods_of_classes(module: cst.Module) -> list[tuple[int, cst.FunctionDef]]:
+    """The functions in the bodies of top-level classes, with the index of their class."""
+    return [
+        (index, method)
+        for index, statement in enumerate(module.body)
+        if type(statement) is cst.ClassDef and type(statement.body) is cst.IndentedBlock
+        for method in statement.body.body
+        if type(method) is cst.FunctionDef
+    ]
 
 
 def _indent_of_line(source: SourceFile, line: int) -> str:
@@ -204,16 +226,16 @@ class _Materializer:
         self,
         source: SourceFile,
         module: Optional[cst.Module],
-        statement_lines: Optional[list[int]] = None,
-        statement_of: Optional[dict[int, int]] = None,
+        facts: Optional[ModuleFacts] = None,
+        units: Optional[Units] = None,
         parsed_text: Optional[str] = None,
     ) -> None:
         self.source = source
         self.module = module
         # What LibCST parsed when it was not the source (engine/thinning): the same lines.
         self._parsed_text = parsed_text
-        self._statement_lines = statement_lines
-        self._statement_of = statement_of
+        self._facts = facts  # of the source: where its statements and methods start
+        self._units = units
         self._positions: Optional[Positions] = None
 
     @property
@@ -223,12 +245,15 @@ class _Materializer:
             text, starts = self.source.text, self.source.line_starts
             if self._parsed_text is not None:
                 text, starts = self._parsed_text, line_starts(self._parsed_text)
+            facts, units = self._facts, self._units
             self._positions = Positions(
                 self.module,
                 text,
                 starts,
-                self._statement_lines,
-                self._statement_of,
+                (facts.statement_lines or None) if facts is not None else None,
+                units[0] if units is not None else None,
+                units[1] if units is not None else None,
+                facts.methods if facts is not None else None,
             )
         return self._positions
 
@@ -373,7 +398,6 @@ def check_source(
         if isinstance(parsed, Finding):
             return [parsed]
         module = parsed
-    statement_lines = facts.statement_lines if facts is not None else None
     arguments = (
         source,
         module,
@@ -384,7 +408,7 @@ def check_source(
         is_package,
         kind,
         thinned,
-        statement_lines,
+        facts,
     )
     try:
         findings = _check_parsed(*arguments)
@@ -466,15 +490,15 @@ def _check_parsed(
     is_package: bool,
     kind: str,
     parsed_text: Optional[str] = None,
-    statement_lines: Optional[list[int]] = None,
+    facts: Optional[ModuleFacts] = None,
 ) -> list[Finding]:
     context = FileContext(source, module, project, options, module_name, is_package, kind)
     instances = [rule_type(context) for rule_type in active]
     for rule in instances:
         rule.begin_file()
-    statement_of: Optional[dict[int, int]] = None
+    units: Optional[Units] = None
     if module is not None:
-        statement_of = _run_walk(module, context, instances)
+        units = _run_walk(module, context, instances)
     else:
         for rule in instances:
             rule.check_text()
@@ -482,5 +506,5 @@ def _check_parsed(
         rule.end_file()
     if not context.pending:
         return []
-    materializer = _Materializer(source, module, statement_lines or None, statement_of, parsed_text)
+    materializer = _Materializer(source, module, facts, units, parsed_text)
     return [materializer.finding(p) for p in context.pending]

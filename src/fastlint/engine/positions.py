@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Optional
+from typing import Optional, cast
 
 import libcst as cst
 from libcst._nodes.internal import CodegenState
@@ -85,9 +85,12 @@ class _PositionState(CodegenState):
 class Positions:
     """Ranges of nodes of a module, keyed by node identity.
 
-    `statement_of` maps nodes to the index of the top-level statement holding them and
-    `statement_lines` gives the line where each `ast` top-level statement starts; without
-    them (or when they disagree with the code) the whole module is generated once.
+    `statement_of` maps nodes to the unit of code holding them: the index of a top-level
+    statement, or past those, a method of a top-level class (`methods`: its class's index and
+    node, by unit). `statement_lines` gives the line where each `ast` top-level statement
+    starts and `method_lines` the `ast` facts' methods (class index, first line, last line,
+    name); without them (or when they disagree with the code) a method's class, or the whole
+    module, is generated instead.
     """
 
     def __init__(
@@ -97,6 +100,8 @@ class Positions:
         line_starts: Optional[list[int]] = None,
         statement_lines: Optional[list[int]] = None,
         statement_of: Optional[dict[int, int]] = None,
+        methods: Optional[list[tuple[int, cst.FunctionDef]]] = None,
+        method_lines: Optional[list[tuple[int, int, int, str]]] = None,
     ) -> None:
         self._module = module
         self._syntactic: dict[int, Range] = {}
@@ -105,8 +110,11 @@ class Positions:
         self._line_starts = line_starts or []
         self._statement_of = statement_of or {}
         self._anchors = _anchors(module, statement_lines) if statement_lines else None
+        self._methods = methods or []
+        self._method_lines = method_lines or []
+        self._method_anchors: Optional[dict[int, int]] = None  # by unit, when first needed
         self._generated: set[int] = set()
-        self._partly: set[int] = set()  # statements generated only up to a node asked about
+        self._partly: set[int] = set()  # units generated only up to a node asked about
         self._whole = False
 
     def range(self, node: cst.CSTNode) -> Range:
@@ -125,42 +133,95 @@ class Positions:
     def _ensure(self, node: cst.CSTNode) -> None:
         if self._whole or id(node) in self._inclusive:
             return
-        index = self._statement_of.get(id(node))
-        if (
-            index is not None
-            and self._anchors is not None
-            and (index not in self._generated or index in self._partly)
-            and self._generate_statement(index, node if index not in self._generated else None)
-            and id(node) in self._inclusive
-        ):
+        unit = self._statement_of.get(id(node))
+        if unit is not None and self._anchors is not None and unit >= len(self._anchors):
+            if self._generate_unit(unit, node):
+                return
+            unit = self._methods[unit - len(self._anchors)][0]  # the method's class, then
+        if unit is not None and self._anchors is not None and self._generate_unit(unit, node):
             return
         self._generate_module()
 
-    def _generate_statement(self, index: int, until: Optional[cst.CSTNode] = None) -> bool:
-        """Positions of one top-level statement (up to `until`, when given), if it reproduces
-        the source where the `ast` says it starts."""
-        assert self._anchors is not None
-        self._generated.add(index)
-        self._partly.discard(index)
-        statement = self._module.body[index]
-        first_line = self._anchors[index] - len(getattr(statement, "leading_lines", ()))
-        if not 1 <= first_line <= len(self._line_starts):
+    def _generate_unit(self, unit: int, node: cst.CSTNode) -> bool:
+        """Generate the unit holding `node` (up to it, the first time), if that gives its
+        position."""
+        if unit in self._generated and unit not in self._partly:
             return False
+        until = node if unit not in self._generated else None
+        self._generated.add(unit)
+        self._partly.discard(unit)
+        assert self._anchors is not None
+        if unit < len(self._anchors):
+            statement = self._module.body[unit]
+            line = self._anchors[unit] - len(getattr(statement, "leading_lines", ()))
+            generated = self._generate(unit, statement, line, [], until)
+            if generated is None:
+                self._anchors = None  # the lines belong to other code: trust none of them
+                return False
+        else:
+            class_index, method = self._methods[unit - len(self._anchors)]
+            first_line = self._method_anchor(unit)
+            if first_line is None:
+                return False
+            block = cast(cst.ClassDef, self._module.body[class_index]).body
+            assert isinstance(block, cst.IndentedBlock)
+            indent = block.indent if block.indent is not None else self._module.default_indent
+            line = first_line - len(method.leading_lines)
+            if self._generate(unit, method, line, [indent], until) is None:
+                return False
+        return id(node) in self._inclusive
+
+    def _generate(
+        self,
+        unit: int,
+        code_unit: cst.CSTNode,
+        first_line: int,
+        indent: list[str],
+        until: Optional[cst.CSTNode],
+    ) -> Optional[bool]:
+        """Positions of a statement or method starting at `first_line` (up to `until`, when
+        given); None when the code generated is not the source's at that line."""
+        if not 1 <= first_line <= len(self._line_starts):
+            return None
         state = _PositionState(self._module.default_indent, self._module.default_newline)
         state.line = first_line
+        state.indent_tokens = indent
         state.until = until
         try:
-            statement._codegen(state)
+            code_unit._codegen(state)
         except _Reached:
-            self._partly.add(index)
+            self._partly.add(unit)
         code = "".join(state.tokens)
-        start = self._line_starts[first_line - 1]
-        if not self._text.startswith(code, start):
-            self._anchors = None  # the lines belong to other code: trust none of them
-            return False
+        if not self._text.startswith(code, self._line_starts[first_line - 1]):
+            return None
         self._syntactic.update(state.syntactic)
         self._inclusive.update(state.inclusive)
         return True
+
+    def _method_anchor(self, unit: int) -> Optional[int]:
+        """The first line of a method's first decorator or `def`, from the `ast` facts, when
+        its class's methods there are those of the tree, by name and in order."""
+        if self._method_anchors is None:
+            assert self._anchors is not None
+            # The facts count `ast` statements: `a = 1; b = 2` is two.
+            tree_index = {
+                ast_index: index for index, ast_index in enumerate(_ast_indexes(self._module))
+            }
+            facts_methods: dict[int, list[tuple[int, str]]] = {}
+            for ast_index, first_line, _, name in self._method_lines:
+                class_index = tree_index.get(ast_index, -1)
+                facts_methods.setdefault(class_index, []).append((first_line, name))
+            tree_methods: dict[int, list[tuple[int, str]]] = {}
+            for position, (class_index, method) in enumerate(self._methods):
+                unit_of = len(self._anchors) + position
+                tree_methods.setdefault(class_index, []).append((unit_of, method.name.value))
+            self._method_anchors = {}
+            for class_index, in_tree in tree_methods.items():
+                in_facts = facts_methods.get(class_index, [])
+                if [name for _, name in in_tree] == [name for _, name in in_facts]:
+                    for (unit_of, _), (first_line, _) in zip(in_tree, in_facts):
+                        self._method_anchors[unit_of] = first_line
+        return self._method_anchors.get(unit)
 
     def _generate_module(self) -> None:
         state = _PositionState(self._module.default_indent, self._module.default_newline)
@@ -171,13 +232,18 @@ class Positions:
 
 
 def _anchors(module: cst.Module, statement_lines: list[int]) -> Optional[list[int]]:
-    """The line of each LibCST top-level statement's first token after its leading lines:
-    a line of simple statements is as many `ast` statements as it has parts."""
-    anchors = []
-    position = 0
+    """The line of each LibCST top-level statement's first token after its leading lines."""
+    indexes = _ast_indexes(module)
+    if indexes[-1] != len(statement_lines):
+        return None
+    return [statement_lines[index] for index in indexes[:-1]]
+
+
+def _ast_indexes(module: cst.Module) -> list[int]:
+    """The index of the first `ast` statement of each LibCST top-level statement, and then their
+    number: a line of simple statements is as many `ast` statements as it has parts."""
+    indexes = [0]
     for statement in module.body:
-        if position >= len(statement_lines):
-            return None
-        anchors.append(statement_lines[position])
-        position += len(statement.body) if isinstance(statement, cst.SimpleStatementLine) else 1
-    return anchors if position == len(statement_lines) else None
+        parts = len(statement.body) if isinstance(statement, cst.SimpleStatementLine) else 1
+        indexes.append(indexes[-1] + parts)
+    return indexes
