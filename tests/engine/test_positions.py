@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any, Optional
+
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
@@ -268,3 +270,23 @@ def test_the_walk_records_the_units_positions_use() -> None:
         assert walked == {key: expected[key] for key in walked}  # the walk skips some leaves
         assert {id(method) for _, method in methods} <= set(walked)
         assert {id(statement) for statement in module.body} <= set(walked)
+
+
+def test_expected_nodes_are_found_in_one_generation_of_their_unit() -> None:
+    for text in (CLASS_CODE, ANCHORED_CODE, CODE):
+        module, anchored = _anchored(text)
+        owner, _ = _units(module)
+        nodes = [n for n in _every_node(module)[1:] if isinstance(n, cst.Name) and id(n) in owner]
+        generated: list[int] = []
+        generate = anchored._generate
+
+        def counting(unit: int, *rest: Any) -> Optional[bool]:
+            generated.append(unit)  # noqa: B023 (called in this iteration only)
+            return generate(unit, *rest)  # noqa: B023
+
+        anchored._generate = counting  # type: ignore[method-assign]
+        anchored.expect(nodes)
+        whole = Positions(module)
+        for node in sorted(nodes, key=whole.range):  # the first of each unit first
+            assert anchored.range(node) == whole.range(node)
+        assert sorted(generated) == sorted(set(generated)) and not anchored._whole

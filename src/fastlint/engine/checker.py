@@ -257,6 +257,20 @@ class _Materializer:
             )
         return self._positions
 
+    def expect(self, pending: Sequence[PendingFinding]) -> None:
+        """Tell the positions every node these findings will ask about (engine/positions)."""
+        nodes: list[cst.CSTNode] = []
+        for finding in pending:
+            if finding.node is None:
+                continue
+            nodes.append(finding.node)
+            if finding.end_node is not None:
+                nodes.append(finding.end_node)
+            if finding.fix is not None:
+                nodes.extend(edit.node for edit in finding.fix.edits if type(edit) is NodeEdit)
+        if nodes and self.module is not None:
+            self.positions.expect(nodes)
+
     def offset(self, point: tuple[int, int]) -> int:
         return self.source.offset(point[0], point[1] + 1)
 
@@ -507,4 +521,5 @@ def _check_parsed(
     if not context.pending:
         return []
     materializer = _Materializer(source, module, facts, units, parsed_text)
+    materializer.expect(context.pending)
     return [materializer.finding(p) for p in context.pending]

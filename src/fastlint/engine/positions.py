@@ -9,7 +9,7 @@ text; anything else falls back to one pass over the whole module.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Optional, cast
 
@@ -33,7 +33,8 @@ class _PositionState(CodegenState):
         self.stack: list[Point] = []
         self.syntactic: dict[int, Range] = {}
         self.inclusive: dict[int, Range] = {}
-        self.until: Optional[cst.CSTNode] = None
+        # Generation stops once these nodes (by identity) have their positions.
+        self.until: Optional[set[int]] = None
 
     def _advance(self, value: str) -> None:
         if "\n" not in value and "\r" not in value:
@@ -58,8 +59,11 @@ class _PositionState(CodegenState):
     def after_codegen(self, node: cst.CSTNode) -> None:
         start = self.stack.pop()
         self.inclusive[id(node)] = (start, (self.line, self.column))
-        if node is self.until:
-            raise _Reached
+        until = self.until
+        if until is not None and id(node) in until:
+            until.discard(id(node))
+            if not until:
+                raise _Reached
 
     @contextmanager
     def record_syntactic_position(
@@ -115,7 +119,16 @@ class Positions:
         self._method_anchors: Optional[dict[int, int]] = None  # by unit, when first needed
         self._generated: set[int] = set()
         self._partly: set[int] = set()  # units generated only up to a node asked about
+        self._expected: dict[int, set[int]] = {}  # nodes that will be asked about, by unit
         self._whole = False
+
+    def expect(self, nodes: Iterable[cst.CSTNode]) -> None:
+        """Nodes whose positions will be asked about: the first generation of a unit goes on
+        until it has all of its nodes, so that no unit is generated twice."""
+        for node in nodes:
+            unit = self._statement_of.get(id(node))
+            if unit is not None:
+                self._expected.setdefault(unit, set()).add(id(node))
 
     def range(self, node: cst.CSTNode) -> Range:
         """The node without surrounding whitespace (what PositionProvider gives)."""
@@ -147,7 +160,10 @@ class Positions:
         position."""
         if unit in self._generated and unit not in self._partly:
             return False
-        until = node if unit not in self._generated else None
+        until = None
+        if unit not in self._generated:
+            until = self._expected.pop(unit, set())
+            until.add(id(node))
         self._generated.add(unit)
         self._partly.discard(unit)
         assert self._anchors is not None
@@ -177,10 +193,11 @@ class Positions:
         code_unit: cst.CSTNode,
         first_line: int,
         indent: list[str],
-        until: Optional[cst.CSTNode],
+        until: Optional[set[int]],
     ) -> Optional[bool]:
-        """Positions of a statement or method starting at `first_line` (up to `until`, when
-        given); None when the code generated is not the source's at that line."""
+        """Positions of a statement or method starting at `first_line` (until the nodes in
+        `until` have theirs, when given); None when the code generated is not the source's
+        at that line."""
         if not 1 <= first_line <= len(self._line_starts):
             return None
         state = _PositionState(self._module.default_indent, self._module.default_newline)
