@@ -18,7 +18,7 @@ import sys
 from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Callable, Optional, Union
+from typing import TYPE_CHECKING, Callable, Optional, Union, cast
 
 from fastlint.engine.imports import ast_dotted, module_package, resolve_relative
 from fastlint.engine.suppression import line_suppressions
@@ -109,6 +109,35 @@ _BINDING_TYPES = (
 _SKIPPED_TYPES = (ast.Name, ast.Constant, ast.expr_context, ast.operator, ast.cmpop, ast.unaryop)
 
 
+# What `_own_nodes` does with a node, by its exact type (filled in as types are met): a table
+# lookup instead of a chain of `isinstance` checks, on every node of every function.
+_SKIP, _CALL, _BINDER, _NESTED_DEF, _NESTED_CLASS, _LAMBDA, _YIELD, _OTHER = range(8)
+_NODE_KINDS: dict[type, int] = {}
+
+
+def _node_kind(node_type: type) -> int:
+    kind = _NODE_KINDS.get(node_type)
+    if kind is None:
+        if issubclass(node_type, _SKIPPED_TYPES):
+            kind = _SKIP
+        elif issubclass(node_type, ast.Call):
+            kind = _CALL
+        elif issubclass(node_type, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            kind = _NESTED_DEF
+        elif issubclass(node_type, ast.ClassDef):
+            kind = _NESTED_CLASS
+        elif issubclass(node_type, _BINDING_TYPES):
+            kind = _BINDER
+        elif issubclass(node_type, ast.Lambda):
+            kind = _LAMBDA
+        elif issubclass(node_type, (ast.Yield, ast.YieldFrom)):
+            kind = _YIELD
+        else:
+            kind = _OTHER
+        _NODE_KINDS[node_type] = kind
+    return kind
+
+
 def _own_nodes(function: FunctionNode) -> tuple[list[ast.Call], list[ast.AST], bool]:
     """Calls and binding nodes of a function's body that run when it runs, and whether it yields.
 
@@ -119,34 +148,40 @@ def _own_nodes(function: FunctionNode) -> tuple[list[ast.Call], list[ast.AST], b
     binders: list[ast.AST] = []
     yields = False
     stack: list[ast.AST] = list(reversed(function.body))
-    skipped = _SKIPPED_TYPES
-    binding = _BINDING_TYPES
+    kinds = _NODE_KINDS
     while stack:
         node = stack.pop()
-        if isinstance(node, skipped):
+        node_type = type(node)
+        kind = kinds.get(node_type)
+        if kind is None:
+            kind = _node_kind(node_type)
+        if kind == _SKIP:
             continue
-        if isinstance(node, ast.Call):
-            calls.append(node)
-        elif isinstance(node, binding):
+        if kind == _CALL:
+            calls.append(node)  # type: ignore[arg-type]
+        elif kind == _NESTED_DEF:
             binders.append(node)
-            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                stack.extend(node.decorator_list)
-                stack.extend(node.args.defaults)
-                stack.extend(d for d in node.args.kw_defaults if d is not None)
-                continue
-            if isinstance(node, ast.ClassDef):
-                stack.extend(node.decorator_list)
-                stack.extend(node.bases)
-                continue
-        elif isinstance(node, ast.Lambda):
-            stack.extend(node.args.defaults)
+            nested = cast(Union[ast.FunctionDef, ast.AsyncFunctionDef], node)
+            stack.extend(nested.decorator_list)
+            stack.extend(nested.args.defaults)
+            stack.extend(d for d in nested.args.kw_defaults if d is not None)
             continue
-        elif isinstance(node, (ast.Yield, ast.YieldFrom)):
+        elif kind == _NESTED_CLASS:
+            binders.append(node)
+            stack.extend(cast(ast.ClassDef, node).decorator_list)
+            stack.extend(cast(ast.ClassDef, node).bases)
+            continue
+        elif kind == _BINDER:
+            binders.append(node)
+        elif kind == _LAMBDA:
+            stack.extend(cast(ast.Lambda, node).args.defaults)
+            continue
+        elif kind == _YIELD:
             yields = True
         children: list[ast.AST] = []
-        for field_name in node._fields:
+        for field_name in node_type._fields:
             value = getattr(node, field_name, None)
-            if isinstance(value, list):
+            if type(value) is list:
                 children.extend(item for item in value if isinstance(item, ast.AST))
             elif isinstance(value, ast.AST):
                 children.append(value)
