@@ -1,12 +1,13 @@
-"""Lines as Python numbers them (engine/source)."""
+"""Source text helpers (engine/source): lines as Python numbers them, word-first patterns."""
 
 from __future__ import annotations
 
 import ast
+import re
 
 import pytest
 
-from fastlint.engine.source import split_lines
+from fastlint.engine.source import split_lines, word_first
 
 
 @pytest.mark.parametrize(
@@ -32,3 +33,15 @@ def test_line_numbers_agree_with_the_parser() -> None:
     for statement in ast.parse(text).body:
         assert lines[statement.lineno - 1].startswith(ast.unparse(statement)[:1])
     assert len(text.splitlines()) > len(lines)  # what str.splitlines would have numbered
+
+
+def test_word_first_matches_where_a_leading_word_boundary_would() -> None:
+    texts = ["async def", "x = 1\nasync def", "(async def", "xasync def", "éasync def", "_async"]
+    texts += ["a.async def", "async\\\n def", "1async def", "asyncasync def"]
+    for word in ("async", "import", "re.sub"):
+        fast = re.compile(word_first(word) + r"\b")
+        slow = re.compile(rf"\b{re.escape(word)}\b")
+        for text in texts + [t.replace("async", word) for t in texts]:
+            assert [m.span() for m in fast.finditer(text)] == [
+                m.span() for m in slow.finditer(text)
+            ], (word, text)

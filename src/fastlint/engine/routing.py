@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Callable, Optional, Union
 
 from fastlint.engine.fastapi import APP_OR_ROUTER_CLASSES
 from fastlint.engine.imports import ast_dotted
+from fastlint.engine.source import word_first
 
 if TYPE_CHECKING:
     from fastlint.engine.project import ModuleFacts, ProjectIndex
@@ -576,7 +577,7 @@ class _RoutingCollector:
         self.facts.route_edits.append(key)
 
 
-_INCLUDE_WORD = re.compile(r"\binclude_router\b")
+_INCLUDE_WORD = re.compile(word_first("include_router") + r"\b")
 _ROUTES_EDIT = re.compile(
     r"\.\s*_?routes\s*(\[|\.\s*(insert|append|extend|remove|pop|sort|reverse|clear)\b|=(?!=)|\+=)"
 )

@@ -28,19 +28,19 @@ from dataclasses import dataclass, field
 from typing import Callable, Optional
 
 from fastlint.engine.project import ModuleFacts, ProjectIndex
-from fastlint.engine.source import NEWLINE_RE
+from fastlint.engine.source import NEWLINE_RE, word_first
 
 # A name not called (`Depends(get_db)`, `endpoint=read_item`, `x: Model`).
 _REFERENCE = re.compile(r"\b\w+(?!\w|[ \t\\\r\n]*\()")
 # Definitions whose code binds module-level names are kept: a stub would lose those bindings.
 # `global x` here; `:=` in decorators, defaults or bases leaves it out of the facts.
-_BINDS_MODULE_NAMES = re.compile(r"\bglobal\b")
+_BINDS_MODULE_NAMES = re.compile(word_first("global") + r"\b")
 # Where the `ast` says a definition starts, the text must show it (not a form feed or a BOM).
 _DEFINITION_START = re.compile(r"[ \t]*(?:@|def\b|async\b|class\b)")
 
 # A top-level import statement, and a star import anywhere.
 _IMPORT_STATEMENT = re.compile(r"(?:from|import)\b")
-_STAR_IMPORT = re.compile(r"\bimport[\s\\(]*\*")
+_STAR_IMPORT = re.compile(word_first("import") + r"[\s\\(]*\*")
 
 # How much of a definition the enabled rules read.
 NOTHING, HEADER, WHOLE = "nothing", "header", "whole"
@@ -220,10 +220,8 @@ def thin(text: str, line_starts: list[int], facts: ModuleFacts, keep: KeepTest) 
 
 @functools.lru_cache(maxsize=256)
 def _attribute_of(name: str) -> re.Pattern[str]:
-    """An attribute of `name`, not called (`Depends(Resources.client)`); the name first, so the
-    regex engine scans for it."""
-    escaped = re.escape(name)
-    return re.compile(rf"{escaped}(?<!\w{escaped})[ \t]*\.[ \t\\\r\n]*(\w+)(?!\w|[ \t\\\r\n]*\()")
+    """An attribute of `name`, not called (`Depends(Resources.client)`)."""
+    return re.compile(rf"{word_first(name)}[ \t]*\.[ \t\\\r\n]*(\w+)(?!\w|[ \t\\\r\n]*\()")
 
 
 def _surroundings(

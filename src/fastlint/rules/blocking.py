@@ -28,6 +28,7 @@ from fastlint.engine.findings import Applicability, Severity
 from fastlint.engine.imports import module_package, resolve_relative
 from fastlint.engine.project import ModuleFacts, ProjectIndex
 from fastlint.engine.rule import Example, PendingFix, Rule, replace, words_in
+from fastlint.engine.source import word_first
 from fastlint.engine.thinning import Definition, Surroundings
 
 # --- the catalogue -------------------------------------------------------------------------
@@ -250,7 +251,7 @@ def _new_blocking_graph(project: ProjectIndex, configured: frozenset[str]) -> Ca
 # of blocking classes, re-exports). FL102: the callee's last name is written in the file (in
 # the import line, for an alias), or is a project re-export's alias of a blocking function.
 
-_ASYNC_DEF = re.compile(r"\basync[\s\\]+def\b")
+_ASYNC_DEF = re.compile(word_first("async") + r"[\s\\]+def\b")
 # A name written as a call's callee: `helper(`, `obj.save (`, `(helper)(`, even with a line
 # continuation or a comment before the parenthesis.
 _CALLED = re.compile(r"\b(\w+)(?:[\s\\)]|#[^\n]*\n)*\(")
@@ -572,8 +573,7 @@ def _after(name: str) -> re.Pattern[str]:
     # Starting with the literal name (its word start checked behind it) lets the regex engine
     # scan for it: 15 times faster than finding every `word.word` pair. The lookahead keeps
     # `a.a.b` giving both names after `a`.
-    escaped = re.escape(name)
-    return re.compile(rf"{escaped}(?<!\w{escaped})(?={_GAP}\.{_GAP}(\w+))")
+    return re.compile(rf"{word_first(name)}(?={_GAP}\.{_GAP}(\w+))")
 
 
 class _FileWords:

@@ -24,6 +24,7 @@ from fastlint.engine.rule import (
     insert_before_lines,
     replace,
 )
+from fastlint.engine.source import word_first
 from fastlint.engine.thinning import Definition
 from fastlint.engine.walk import iter_children
 
@@ -74,10 +75,14 @@ _FASTAPI_PARAMS = frozenset(
     {"Depends", "Security", "Query", "Path", "Body", "Header", "Cookie", "Form", "File"}
 )
 # `Depends(name)` / `Security(name)` anywhere in the file: `name` is a dependency.
-_DEPENDENCY_RE = re.compile(r"\b(?:Depends|Security)\(\s*(?:dependency\s*=\s*)?([A-Za-z_]\w*)")
+_DEPENDENCY_RE = re.compile(
+    rf"(?:{word_first('Depends')}|{word_first('Security')})\(\s*(?:dependency\s*=\s*)?([A-Za-z_]\w*)"
+)
 # A lambda with a default: lambdas have no annotations, so the first `=` comes before any `:`.
-_LAMBDA_DEFAULT_RE = re.compile(r"lambda(?<!\wlambda)\b[^:]*=")  # the word first: scanned for
-_PARAM_FUNCTION_RE = re.compile(r"\b(?:" + "|".join(sorted(_FASTAPI_PARAMS)) + r")\(")
+_LAMBDA_DEFAULT_RE = re.compile(word_first("lambda") + r"\b[^:]*=")
+_PARAM_FUNCTION_RE = re.compile(
+    "(?:" + "|".join(word_first(name) for name in sorted(_FASTAPI_PARAMS)) + r")\("
+)
 
 
 @dataclass(frozen=True)

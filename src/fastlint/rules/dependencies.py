@@ -13,6 +13,7 @@ from fastlint.engine.findings import Applicability, Severity
 from fastlint.engine.names import Scope
 from fastlint.engine.project import ModuleFacts, ProjectIndex
 from fastlint.engine.rule import Example, Rule, remove_lines
+from fastlint.engine.source import word_first
 from fastlint.engine.thinning import Definition
 from fastlint.engine.walk import iter_children
 
@@ -31,7 +32,7 @@ _DEPENDS_ALIAS = re.compile(
     r"^[ \t\f]*\w+[ \t]*(?::[^=\n]*)?=[ \t]*(?:[\w.]+\.)?(?:Depends|Security)[ \t]*(?:#.*)?$", re.M
 )
 _DEPENDS_WORDS = ("Depends", "Security")
-_DEF_WORD = re.compile(r"\bdef\b")
+_DEF_WORD = re.compile(word_first("def") + r"\b")
 # A `match` statement (a soft keyword: not `match = ...`, `match.group()`, `match: str`).
 _MATCH_LINE = re.compile(r"^[ \t\f]*match\b(?![ \t]*(?:[.,:)\]}]|[-+*/%&|^@]?=(?!=)|$))", re.M)
 LOCALS = ".<locals>."

@@ -12,6 +12,7 @@ import libcst as cst
 from fastlint.engine.findings import Applicability, Severity
 from fastlint.engine.project import ModuleFacts, ProjectIndex
 from fastlint.engine.rule import Example, PendingFix, Rule, TextEdit, replace
+from fastlint.engine.source import word_first
 from fastlint.engine.thinning import Definition
 
 # Names that say "this is for development": modules, functions, files, stages, services.
@@ -31,7 +32,9 @@ _SERVERS = frozenset({"uvicorn", "gunicorn", "hypercorn", "fastapi"})
 _SEPARATORS = frozenset({"&&", "||", ";", "|", "&"})
 _WORD_RE = re.compile(r"\S+")
 # `reload=True` as a keyword argument, however it is spaced, commented or parenthesized.
-_RELOAD_TRUE_RE = re.compile(r"\breload(?:\s|\\|#[^\n]*\n)*=(?:\s|\\|#[^\n]*\n|\()*True\b")
+_RELOAD_TRUE_RE = re.compile(
+    word_first("reload") + r"(?:\s|\\|#[^\n]*\n)*=(?:\s|\\|#[^\n]*\n|\()*True\b"
+)
 _TOKEN_SPLIT_RE = re.compile(r"[^a-z0-9]+")
 
 

@@ -23,6 +23,7 @@ from fastlint.engine.rule import (
     insert_before,
     replace,
 )
+from fastlint.engine.source import word_first
 from fastlint.engine.walk import iter_children
 
 if TYPE_CHECKING:
@@ -633,7 +634,7 @@ _VERSION_TEST = re.compile(r"pydantic|version|model_|(?<![A-Za-z0-9])v[12](?![0-
 
 
 # FL502 screens, one per way the rule can report.
-_CONFIG_CLASS = re.compile(r"\bclass[ \t\\\r\n]+Config\b")
+_CONFIG_CLASS = re.compile(word_first("class") + r"[ \t\\\r\n]+Config\b")
 # The method called: `(` follows, or `)` when the attribute is parenthesized.
 _V1_METHOD = re.compile(rf"\.{_GAP}(?:{'|'.join([*INSTANCE_METHODS, *CLASS_METHODS])}){_GAP}[()]")
 _V1_KEYWORD = _keyword_pattern("regex", *RENAMED_CONFIG_KEYS)

@@ -25,7 +25,7 @@ from fastlint.engine.routing import (
     route_table,
 )
 from fastlint.engine.rule import Example, PendingFix, Rule, TextEdit
-from fastlint.engine.source import display_path
+from fastlint.engine.source import display_path, word_first
 from fastlint.engine.thinning import Definition
 from fastlint.engine.walk import iter_children
 
@@ -209,7 +209,7 @@ def _describe(route: _Route) -> str:
 
 
 _COMMENT = re.compile(r"#[^\n]*")
-_RESPONSE_MODEL_KEYWORD = re.compile(r"\bresponse_(?:model|class)\s*=")
+_RESPONSE_MODEL_KEYWORD = re.compile(word_first("response_") + r"(?:model|class)\s*=")
 _DEF_KEYWORD = re.compile(r"\b(?:async\s+)?def\b")
 
 

@@ -14,6 +14,7 @@ from fastlint.engine.findings import Applicability, Severity
 from fastlint.engine.imports import resolve_relative
 from fastlint.engine.project import ModuleFacts, ProjectIndex
 from fastlint.engine.rule import Example, Rule, replace, words_in
+from fastlint.engine.source import word_first
 from fastlint.engine.thinning import Definition
 
 CORS_MIDDLEWARE = frozenset(
@@ -34,8 +35,8 @@ MAX_CONSTANT_HOPS = 5
 # line continuations (and, after `=`, parentheses: `debug=(True)` is still the name `True`).
 _GAP = r"(?:\s|\\|#[^\n]*\n)*"
 _VALUE_GAP = r"(?:\s|\\|#[^\n]*\n|\()*"
-_CREDENTIALS_KEYWORD_RE = re.compile(r"\ballow_credentials" + _GAP + "=(?!=)")
-_DEBUG_TRUE_RE = re.compile(r"\bdebug" + _GAP + "=" + _VALUE_GAP + r"True\b")
+_CREDENTIALS_KEYWORD_RE = re.compile(word_first("allow_credentials") + _GAP + "=(?!=)")
+_DEBUG_TRUE_RE = re.compile(word_first("debug") + _GAP + "=" + _VALUE_GAP + r"True\b")
 
 
 def _keyword(call: cst.Call, name: str) -> Optional[cst.BaseExpression]:
@@ -362,7 +363,7 @@ _ASSIGNMENT_IN_LINE_RE = re.compile(r"(?<![=!<>])=(?!=)")
 # A plain string literal (not bytes, not an f-string), maybe parenthesized, starts here.
 _STRING_START_RE = re.compile(r"(?:\s|\\|#[^\n]*\n|\()*[rRuU]?[\"']")
 _CHAINED_TARGET_RE = re.compile(r"(?:\s|\\|#[^\n]*\n|\()*[\w.]+(?:\s|\\|#[^\n]*\n|\))*=(?!=)")
-_OR_STRING_RE = re.compile(r"\bor(?:\s|\\|#[^\n]*\n|\()*[rRuU]?[\"']")
+_OR_STRING_RE = re.compile(word_first("or") + r"(?:\s|\\|#[^\n]*\n|\()*[rRuU]?[\"']")
 _ENV_WORDS = ("getenv", "environ")
 # `from .mod import a, b as c` (names possibly parenthesized over lines) and `import a.b as c`,
 # also after `;` and in one-line compound statements (`if TYPE_CHECKING: import x`).
