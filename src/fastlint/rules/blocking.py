@@ -653,6 +653,8 @@ def _nested_imports(text: str, facts: ModuleFacts) -> Iterator[tuple[Optional[st
     An import the text does not show whole (on several lines) gives its module as the
     qualified name with no local name.
     """
+    if "import" not in text:  # in every import statement; most functions have none
+        return
     package = module_package(facts.name, facts.is_package)
     for match in _NESTED_IMPORT.finditer(text):
         line = match.group(0).lstrip(" \t;:").split("#")[0].rstrip()
