@@ -115,26 +115,21 @@ _SKIP, _CALL, _BINDER, _NESTED_DEF, _NESTED_CLASS, _LAMBDA, _YIELD, _OTHER = ran
 _NODE_KINDS: dict[type, int] = {}
 
 
+# The first of these a node's type derives from gives its kind; any other is `_OTHER`.
+_KINDS_BY_TYPES: tuple[tuple[Union[type, tuple[type, ...]], int], ...] = (
+    (_SKIPPED_TYPES, _SKIP),
+    (ast.Call, _CALL),
+    ((ast.FunctionDef, ast.AsyncFunctionDef), _NESTED_DEF),
+    (ast.ClassDef, _NESTED_CLASS),
+    (_BINDING_TYPES, _BINDER),
+    (ast.Lambda, _LAMBDA),
+    ((ast.Yield, ast.YieldFrom), _YIELD),
+)
+
+
 def _node_kind(node_type: type) -> int:
-    kind = _NODE_KINDS.get(node_type)
-    if kind is None:
-        if issubclass(node_type, _SKIPPED_TYPES):
-            kind = _SKIP
-        elif issubclass(node_type, ast.Call):
-            kind = _CALL
-        elif issubclass(node_type, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            kind = _NESTED_DEF
-        elif issubclass(node_type, ast.ClassDef):
-            kind = _NESTED_CLASS
-        elif issubclass(node_type, _BINDING_TYPES):
-            kind = _BINDER
-        elif issubclass(node_type, ast.Lambda):
-            kind = _LAMBDA
-        elif issubclass(node_type, (ast.Yield, ast.YieldFrom)):
-            kind = _YIELD
-        else:
-            kind = _OTHER
-        _NODE_KINDS[node_type] = kind
+    kind = next((k for types, k in _KINDS_BY_TYPES if issubclass(node_type, types)), _OTHER)
+    _NODE_KINDS[node_type] = kind
     return kind
 
 

@@ -170,8 +170,7 @@ class Positions:
         if unit < len(self._anchors):
             statement = self._module.body[unit]
             line = self._anchors[unit] - len(getattr(statement, "leading_lines", ()))
-            generated = self._generate(unit, statement, line, [], until)
-            if generated is None:
+            if not self._generate(unit, statement, line, [], until):
                 self._anchors = None  # the lines belong to other code: trust none of them
                 return False
         else:
@@ -183,7 +182,7 @@ class Positions:
             assert isinstance(block, cst.IndentedBlock)
             indent = block.indent if block.indent is not None else self._module.default_indent
             line = first_line - len(method.leading_lines)
-            if self._generate(unit, method, line, [indent], until) is None:
+            if not self._generate(unit, method, line, [indent], until):
                 return False
         return id(node) in self._inclusive
 
@@ -194,12 +193,12 @@ class Positions:
         first_line: int,
         indent: list[str],
         until: Optional[set[int]],
-    ) -> Optional[bool]:
+    ) -> bool:
         """Positions of a statement or method starting at `first_line` (until the nodes in
-        `until` have theirs, when given); None when the code generated is not the source's
+        `until` have theirs, when given); False when the code generated is not the source's
         at that line."""
         if not 1 <= first_line <= len(self._line_starts):
-            return None
+            return False
         state = _PositionState(self._module.default_indent, self._module.default_newline)
         state.line = first_line
         state.indent_tokens = indent
@@ -210,7 +209,7 @@ class Positions:
             self._partly.add(unit)
         code = "".join(state.tokens)
         if not self._text.startswith(code, self._line_starts[first_line - 1]):
-            return None
+            return False
         self._syntactic.update(state.syntactic)
         self._inclusive.update(state.inclusive)
         return True
@@ -221,9 +220,8 @@ class Positions:
         if self._method_anchors is None:
             assert self._anchors is not None
             # The facts count `ast` statements: `a = 1; b = 2` is two.
-            tree_index = {
-                ast_index: index for index, ast_index in enumerate(_ast_indexes(self._module))
-            }
+            first_parts = _ast_indexes(self._module)[:-1]
+            tree_index = {ast_index: index for index, ast_index in enumerate(first_parts)}
             facts_methods: dict[int, list[tuple[int, str]]] = {}
             for ast_index, first_line, _, name in self._method_lines:
                 class_index = tree_index.get(ast_index, -1)

@@ -242,7 +242,7 @@ def _without_cycle_collection(function: Callable[[T], R]) -> Callable[[T], R]:
 
     Parsing a file (`ast` for the facts, LibCST for the check) allocates a tree whose nodes
     all live until the file is done, so the collector's passes during it find nothing to free
-    and scan ever more objects: ~7% of LibCST's parse and ~10% of a whole cold run here. The
+    and scan ever more objects: ~7% of LibCST's parse and 5-10% of a whole cold run here. The
     trees hold no cycles: they are freed by reference counting when the file is done, and any
     cycle a file leaves is collected at the collector's next pass after it.
     """

@@ -557,9 +557,8 @@ class DependencyCleanupNotInFinally(Rule):
             # Used as a dependency in this file: its name then also appears, not called, in the
             # `Depends()` call (or in an import that aliases it); `def name(` is followed by `(`.
             for qualname in generators:
-                name = re.escape(qualname.rpartition(".")[2])
-                # The name first, its word start checked behind it: a literal scan.
-                if re.search(rf"{name}(?<!\w{name})\b(?![\s\\]*\()", text):
+                name = qualname.rpartition(".")[2]
+                if re.search(rf"{word_first(name)}\b(?![\s\\]*\()", text):
                     return True
         # Passed to `Depends()` by another module: nested functions have no importable name.
         prefix = f"{facts.name}." if facts.name else ""
