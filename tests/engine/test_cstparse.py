@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import libcst as cst
 import pytest
 
-from fastlint.engine import cstparse
+from fastlint.engine import cstparse, deepstack
 
 CODE = '''\
 import time
@@ -60,7 +60,7 @@ def test_validation_is_back_after_an_unvalidated_parse(code: str) -> None:
     with pytest.raises(cst.CSTValidationError):
         cst.Name("")  # built by hand, as fixes build nodes: validated again
     with pytest.raises(cst.CSTValidationError):
-        cstparse.call_deep(cst.Name, "")  # on the parser's own thread too
+        deepstack.call_deep(cst.Name, "")  # on the parser's own thread too
 
 
 @pytest.mark.usefixtures("name_validation_fails")

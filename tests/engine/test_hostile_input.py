@@ -209,13 +209,15 @@ def test_very_long_lines(tmp_path: Path) -> None:
     write(tmp_path / "good.py", GOOD)
     # A 1 MB string literal on one line is fine code and is checked.
     write(tmp_path / "blob.py", GOOD + 'BLOB = "' + "x" * 1_000_000 + '"\n')
-    # A 1 MB line of `1+1+...` is beyond what Python's own parser accepts.
+    # A 1 MB line of `1+1+...` is beyond what Python's own parser accepts since 3.11; before,
+    # it parses (on a large stack: on the main thread it would crash the process) and holds
+    # nothing to report.
     write(tmp_path / "sum.py", "total = " + "1+" * 500_000 + "1\n")
     _, findings, _ = run_cli(tmp_path)
     by_path = codes_by_path(findings)
     assert by_path["good.py"] == ["FL301"]
     assert by_path["blob.py"] == ["FL301"]
-    assert by_path["sum.py"] == ["FL000"]
+    assert by_path.get("sum.py") == (["FL000"] if sys.version_info >= (3, 11) else None)
 
 
 def test_ten_megabyte_files(tmp_path: Path) -> None:

@@ -1,6 +1,10 @@
 from __future__ import annotations
 
+import ast
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 from fastlint.engine.project import ProjectIndex, extract_facts, module_name_for
 from tests.helpers import write_tree
@@ -105,3 +109,26 @@ def test_memoized_resolve_records_the_same_dependencies() -> None:
         assert index.resolve("pkg.app") == "pkg.core.app"
         recorded.append(index.tracked())
     assert recorded[0] == recorded[1] and recorded[0]
+
+
+@pytest.mark.parametrize(("version", "deep"), [((3, 10, 14), True), ((3, 11, 0), False)])
+def test_large_files_are_parsed_on_a_large_stack_before_python_3_11(
+    monkeypatch: pytest.MonkeyPatch, version: tuple[int, int, int], deep: bool
+) -> None:
+    from fastlint.engine import project
+
+    on_large_stack: list[object] = []
+
+    def recording(function: Any, *args: Any) -> Any:
+        on_large_stack.append(function)
+        return function(*args)
+
+    monkeypatch.setattr(project, "on_large_stack", recording)
+    monkeypatch.setattr(project.sys, "version_info", version)
+    large = "def helper():\n    pass\n" + "x = 1\n" * (project.DEEP_AST_BYTES // 6)
+    facts = extract_facts("m.py", large, name="m")
+    assert "helper" in facts.callables and not facts.ast_failed
+    assert on_large_stack == ([ast.parse] if deep else [])
+    on_large_stack.clear()
+    extract_facts("m.py", "x = 1\n", name="m")  # small files: on the calling thread
+    assert on_large_stack == []

@@ -10,7 +10,7 @@ from typing import Any, Callable, Optional
 
 import libcst as cst
 
-from fastlint.engine import cstparse
+from fastlint.engine import cstparse, deepstack
 from fastlint.engine.context import FileContext, PendingFinding
 from fastlint.engine.findings import Edit, Finding, Fix, Severity
 from fastlint.engine.positions import Positions
@@ -430,7 +430,7 @@ def check_source(
         # LibCST's code generation (positions, `code_for_node`) recurses per nesting level:
         # try again where deeper recursion is safe.
         try:
-            findings = cstparse.call_deep(_check_parsed, *arguments)
+            findings = deepstack.call_deep(_check_parsed, *arguments)
         except RecursionError:
             return [parse_error(source, 1, 1, "cannot check: the code is nested too deeply")]
     findings = [f for f in findings if not is_suppressed(f, source)]

@@ -11,10 +11,12 @@ import ast
 import builtins
 import functools
 import os
+import sys
 from dataclasses import dataclass, field
 from typing import Callable, Optional, TypeVar, Union, cast
 
 from fastlint.engine.callgraph import FunctionSummary, collect_functions
+from fastlint.engine.deepstack import on_large_stack
 from fastlint.engine.imports import ast_dotted, resolve_relative
 from fastlint.engine.routing import RoutingFacts, extract_routing, source_digest
 
@@ -364,6 +366,12 @@ def _collect_dependency_facts(
                 facts.dependencies.append(qualified)
 
 
+# Before Python 3.11, `ast.parse` has no guard against deep nesting and overflows the C stack
+# (a segmentation fault: no exception) on about 100,000 nested operators on one line, which
+# takes at least 200 KB; larger files are parsed on a large stack (engine/deepstack).
+DEEP_AST_BYTES = 64 * 1024
+
+
 def extract_facts(
     path: str,
     source: Union[str, bytes],
@@ -376,7 +384,10 @@ def extract_facts(
         name, is_package = module_name_for(path)
     facts = ModuleFacts(name=name, path=path, is_package=is_package)
     try:
-        tree = ast.parse(source)
+        if len(source) >= DEEP_AST_BYTES and sys.version_info < (3, 11):
+            tree = on_large_stack(ast.parse, source)
+        else:
+            tree = ast.parse(source)
     except SyntaxError as exc:
         facts.ast_failed = True
         facts.too_complex = "too many nested" in str(exc.msg)
