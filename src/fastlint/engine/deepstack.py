@@ -14,8 +14,10 @@ from __future__ import annotations
 import os
 import sys
 import threading
-from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Callable, Optional, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, Optional, TypeVar
+
+if TYPE_CHECKING:
+    from concurrent.futures import ThreadPoolExecutor
 
 STACK_BYTES = 512 * 1024 * 1024
 T = TypeVar("T")
@@ -38,6 +40,9 @@ def _large_stack_executor() -> Optional[ThreadPoolExecutor]:
     global _executor, _executor_pid
     with _lock:
         if _executor is None or _executor_pid != os.getpid():
+            # Imported here: a warm run imports this module and never parses (4 ms).
+            from concurrent.futures import ThreadPoolExecutor
+
             executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="fastlint-parse")
             try:
                 _start_thread(executor)
