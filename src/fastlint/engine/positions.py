@@ -113,7 +113,9 @@ class Positions:
         self._text = text
         self._line_starts = line_starts or []
         self._statement_of = statement_of or {}
-        self._anchors = _anchors(module, statement_lines) if statement_lines else None
+        # The first `ast` statement of each top-level statement, then their number.
+        self._ast_indexes = _ast_indexes(module) if statement_lines else []
+        self._anchors = _anchors(self._ast_indexes, statement_lines) if statement_lines else None
         self._methods = methods or []
         self._method_lines = method_lines or []
         self._method_anchors: Optional[dict[int, int]] = None  # by unit, when first needed
@@ -220,7 +222,7 @@ class Positions:
         if self._method_anchors is None:
             assert self._anchors is not None
             # The facts count `ast` statements: `a = 1; b = 2` is two.
-            first_parts = _ast_indexes(self._module)[:-1]
+            first_parts = self._ast_indexes[:-1]
             tree_index = {ast_index: index for index, ast_index in enumerate(first_parts)}
             facts_methods: dict[int, list[tuple[int, str]]] = {}
             for ast_index, first_line, _, name in self._method_lines:
@@ -246,9 +248,9 @@ class Positions:
         self._whole = True
 
 
-def _anchors(module: cst.Module, statement_lines: list[int]) -> Optional[list[int]]:
-    """The line of each LibCST top-level statement's first token after its leading lines."""
-    indexes = _ast_indexes(module)
+def _anchors(indexes: list[int], statement_lines: list[int]) -> Optional[list[int]]:
+    """The line of each LibCST top-level statement's first token after its leading lines
+    (`indexes`: `_ast_indexes` of the module)."""
     if indexes[-1] != len(statement_lines):
         return None
     return [statement_lines[index] for index in indexes[:-1]]
