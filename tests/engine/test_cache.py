@@ -254,3 +254,24 @@ def test_an_edit_rewrites_only_the_shards_of_that_file(tmp_path: Path) -> None:
     after = contents()
     changed = sorted(name.rsplit(".", 1)[1] for name in after if after[name] != before.get(name))
     assert changed == ["facts", "results"] and len(before) > 10
+
+
+def test_whole_project_dependencies_hold_a_digest_not_the_module_list(tmp_path: Path) -> None:
+    """A file that depended on every module records one digest: the list of every module
+    would be stored again for each such file (158 MB of cache on litellm)."""
+    files = {f"pkg/module_number_{i}.py": f"X{i} = {i}\n" for i in range(60)}
+    write_tree(tmp_path, {**files, "pkg/__init__.py": "", "pkg/main.py": MAIN})
+    write_tree(tmp_path, {"pkg/featured.py": FEATURED})
+    lint(tmp_path, codes=("FL202",))
+    entries: dict[str, cache_module.CacheEntry] = {}
+    for shard in (tmp_path / ".cache").rglob("*.results"):
+        entries.update(pickle.loads(shard.read_bytes()))
+    everything = [
+        e.dependencies[cache_module.EVERYTHING]
+        for e in entries.values()
+        if cache_module.EVERYTHING in e.dependencies
+    ]
+    assert everything and all(found is None and len(d or "") == 32 for found, d in everything)
+    # and it still tells projects apart: another module's facts invalidate those files
+    (tmp_path / "pkg/module_number_7.py").write_text("X7 = 'changed'\n")
+    assert lint(tmp_path, codes=("FL202",)).files_cached < len(entries)

@@ -27,7 +27,7 @@ from fastlint import __version__
 from fastlint.engine.findings import Finding
 from fastlint.engine.project import ModuleFacts
 
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2  # 2: whole-project dependencies hold a digest, not the list
 CACHEDIR_TAG = (
     "Signature: 8a477f597d28d172789f06886806bc55\n"
     "# This file is a cache directory tag created by fastlint.\n"

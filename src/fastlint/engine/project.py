@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 import builtins
 import functools
+import hashlib
 import os
 import sys
 from dataclasses import dataclass, field
@@ -557,6 +558,10 @@ def _count_event_handlers(tree: ast.Module, source: Union[str, bytes]) -> int:
     )
 
 
+def _digest(material: str) -> str:
+    return hashlib.blake2b(material.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+
+
 class ProjectIndex:
     """All modules of a run, and the questions rules ask across them.
 
@@ -649,7 +654,7 @@ class ProjectIndex:
     def derived_stamp(self) -> str:
         """What derived values depend on: every module's facts, and where each module lives
         (route tables name files)."""
-        return repr((self.whole_digest(), sorted(self._paths.items())))
+        return _digest(repr((self.whole_digest(), sorted(self._paths.items()))))
 
     def all_modules(self) -> list[ModuleFacts]:
         """Every module's facts: a rule that reads them all depends on all of them."""
@@ -657,8 +662,13 @@ class ProjectIndex:
         return [facts for facts in self._modules.values() if facts is not None]
 
     def whole_digest(self) -> str:
+        """A digest of every module's facts digest. Every cache entry of a file that depended
+        on the whole project holds it: the list itself would be stored once per such file
+        (158 MB of litellm's cache)."""
         if self._whole_digest is None:
-            self._whole_digest = repr((sorted(self.digests.items()), sorted(self._ambiguous)))
+            self._whole_digest = _digest(
+                repr((sorted(self.digests.items()), sorted(self._ambiguous)))
+            )
         return self._whole_digest
 
     def facts_for_path(self, path: str) -> Optional[ModuleFacts]:
