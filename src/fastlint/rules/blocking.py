@@ -284,6 +284,7 @@ _REDIS_PREFIXES = frozenset(
 )
 
 
+@functools.cache  # asked of every import of every file, and per definition
 def _blocking_leaves(name: str) -> tuple[bool, Leaves]:
     """Whether calls through `name` may block, and the last names they would be written with.
 
