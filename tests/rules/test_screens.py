@@ -698,6 +698,34 @@ def test_fl101_screen_follows_project_objects_and_reexports(tmp_path: Path) -> N
         assert _fires(BlockingCallInAsync, tmp_path, files, name), name
 
 
+STAR_IMPORTED = {
+    "pkg/__init__.py": "",
+    "pkg/helpers.py": (
+        "import time\nfrom time import sleep\nimport requests\n\n"
+        "def slow():\n    time.sleep(1)\n\nclient = requests.Session()\n"
+    ),
+    "pkg/app.py": (
+        "from pkg.helpers import *\n\nasync def handler():\n    sleep(1)\n    slow()\n"
+        "    client.get('x')\n    time.sleep(2)\n    requests.get('y')\n"
+    ),
+}
+
+
+def test_fl101_fl102_screens_drop_names_from_star_imports(tmp_path: Path) -> None:
+    """The rules do not follow a star import (engine/names leaves its names unresolved, as
+    ruff does), so neither do the screens: dropping the file loses no finding."""
+    for rule in (BlockingCallInAsync, TransitiveBlockingCall):
+        assert not _fires(rule, tmp_path, STAR_IMPORTED, "pkg/app.py"), rule.code
+    write_tree(tmp_path, STAR_IMPORTED)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(checker, "SCREENS_OFF", True)
+        unscreened = lint_tree(tmp_path, [BlockingCallInAsync, TransitiveBlockingCall])
+    assert [f for f in unscreened if f.path.endswith("app.py")] == []
+    # What the file imports by name still counts.
+    explicit = {**STAR_IMPORTED, "pkg/app.py": "import time\n" + STAR_IMPORTED["pkg/app.py"]}
+    assert _fires(BlockingCallInAsync, tmp_path, explicit, "pkg/app.py")
+
+
 def test_fl101_screen_off_when_blocking_calls_are_configured(tmp_path: Path) -> None:
     index = _index(tmp_path, {"m.py": UNRELATED_BLOCKING})
     path = str(tmp_path / "m.py")

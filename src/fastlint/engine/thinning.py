@@ -38,9 +38,8 @@ _BINDS_MODULE_NAMES = re.compile(word_first("global") + r"\b")
 # Where the `ast` says a definition starts, the text must show it (not a form feed or a BOM).
 _DEFINITION_START = re.compile(r"[ \t]*(?:@|def\b|async\b|class\b)")
 
-# A top-level import statement, and a star import anywhere.
+# A top-level import statement.
 _IMPORT_STATEMENT = re.compile(r"(?:from|import)\b")
-_STAR_IMPORT = re.compile(word_first("import") + r"[\s\\(]*\*")
 
 # How much of a definition the enabled rules read.
 NOTHING, HEADER, WHOLE = "nothing", "header", "whole"
@@ -51,12 +50,10 @@ class Surroundings:
     """What the code of a definition can see of the rest of its file, for statement screens.
 
     `code` is the module-level code other than imports and functions (a function's names are
-    its own), with classes but not their methods. `star_import`: a star import brings names
-    the text never writes.
+    its own), with classes but not their methods.
     """
 
     code: str
-    star_import: bool
 
 
 @dataclass(frozen=True)
@@ -227,9 +224,8 @@ def _attribute_of(name: str) -> re.Pattern[str]:
 def _surroundings(
     text: str, line_starts: list[int], facts: ModuleFacts, definitions: list[_Definition]
 ) -> Surroundings:
-    star_import = _STAR_IMPORT.search(text) is not None
     if not all(1 <= line <= len(line_starts) for line in facts.statement_lines):
-        return Surroundings(text, star_import)  # the facts do not fit: all of it, to be safe
+        return Surroundings(text)  # the facts do not fit: all of it, to be safe
     by_index = {definition.index: definition for definition in definitions}
     starts = [line_starts[line - 1] for line in facts.statement_lines]
     pieces: list[str] = []
@@ -248,7 +244,7 @@ def _surroundings(
                 pieces.append(text[position : method.start])
                 position = method.end
             pieces.append(text[position:end])
-    return Surroundings("".join(pieces), star_import)
+    return Surroundings("".join(pieces))
 
 
 def _definitions(

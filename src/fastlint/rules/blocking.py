@@ -700,8 +700,9 @@ def _may_block_in_async(
     """The FL101 screen of a file, or of one definition and what it can see (`around`)."""
     if not _ASYNC_DEF.search(text):
         return False
-    star_import = "import *" in text or (around is not None and around.star_import)
-    if facts is None or star_import or _BUILTIN_CALL.search(text):
+    # Names a star import brings are not followed (neither here nor by the rules: engine/names
+    # leaves them unresolved), so only the imports the facts and the text show count.
+    if facts is None or _BUILTIN_CALL.search(text):
         return True
     screens = _screens(project)
     words = _FileWords(text, None if around is None else _around_words(around.code))
@@ -731,8 +732,6 @@ def _calls_blocking_helper(
         return False
     if facts is None:
         return True
-    if "import *" in text or (around is not None and around.star_import):
-        return True  # names arrive unwritten
     words = words_in(text)
     names = _screens(project).fl102
     if around is None:
