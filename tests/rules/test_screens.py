@@ -1049,6 +1049,35 @@ def test_fl102_statement_screen_needs_the_helper_called(
     assert [(f.code, f.line) for f in whole] == found
 
 
+def test_fl101_statement_screen_reads_the_members_written_after_a_project_module(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`import app`: a coroutine is read for what it reaches through `app`, not for every name
+    under `app` that may block; one that also writes `app` bare (an alias) is read whole."""
+    thinned = _record_thinning(monkeypatch)
+    files = {
+        "app/__init__.py": "from app import clients, config\n",
+        "app/clients.py": "import requests\nhttp = requests.Session()\n",
+        "app/config.py": "values = {}\n",
+        "main.py": (
+            "import app\n\n"
+            "async def member():\n    app.clients.http.get('u')\n\n"
+            "async def other():\n    return app.config.values.get('unrelated')\n\n"
+            "async def aliased():\n    a = app\n    a.clients.http.get('u')\n\n"
+            "async def continued():\n    app \\\n        .clients.http.get('u')\n"
+        ),
+    }
+    write_tree(tmp_path / "thin", files)
+    found = [(f.path, f.line) for f in lint_tree(tmp_path / "thin", [BlockingCallInAsync])]
+    [main] = [text for text in thinned if "async def member" in text]
+    assert "'unrelated'" not in main
+    assert all(call in main for call in ("app.clients.http", "a.clients.http", ".clients.http"))
+    monkeypatch.setattr(checker, "SCREENS_OFF", True)
+    write_tree(tmp_path / "whole", files)
+    whole = [(f.path, f.line) for f in lint_tree(tmp_path / "whole", [BlockingCallInAsync])]
+    assert whole == found and ("main.py", 4) in found
+
+
 def test_route_screen_reads_banner_comments_in_linear_time() -> None:
     """A full stop, then a comment of many `#`: the attribute pattern once tried every way
     to split the comment (2**30 here), hanging the whole run."""

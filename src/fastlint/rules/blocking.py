@@ -577,6 +577,11 @@ def _after(name: str) -> re.Pattern[str]:
     return re.compile(rf"{word_first(name)}(?={_GAP}\.{_GAP}(\w+))")
 
 
+@functools.lru_cache(maxsize=1024)
+def _written(name: str) -> re.Pattern[str]:
+    return re.compile(rf"{word_first(name)}(?!\w)")
+
+
 class _FileWords:
     """The names a file (or a definition, with what it can see) writes, found once and only
     when a screen asks."""
@@ -586,6 +591,7 @@ class _FileWords:
         self.around = around
         self._dotted: Optional[frozenset[str]] = None
         self._after: dict[str, frozenset[str]] = {}
+        self._always_dotted: dict[str, bool] = {}
 
     @property
     def dotted(self) -> frozenset[str]:
@@ -603,6 +609,19 @@ class _FileWords:
             if self.around is not None:
                 found |= self.around.after(name)
             self._after[name] = found
+        return found
+
+    def always_dotted(self, name: str) -> bool:
+        """Whether `name` is only ever written followed by `.` and a name (never bare: not
+        passed, aliased, called, parenthesized, nor continued with a backslash)."""
+        found = self._always_dotted.get(name)
+        if found is None:
+            found = name not in self.text or len(_after(name).findall(self.text)) == len(
+                _written(name).findall(self.text)
+            )
+            if found and self.around is not None:
+                found = self.around.always_dotted(name)
+            self._always_dotted[name] = found
         return found
 
     def has_attribute(self, leaves: Leaves) -> bool:
@@ -638,8 +657,21 @@ def _import_may_block(
             for member, member_leaves in members.items():
                 if member in written and words.has_attribute(member_leaves):
                     return True
-        elif name in screens.fl101 and words.has_attribute(screens.fl101[name]):
-            return True
+        elif name in screens.fl101:
+            if (
+                local is not None
+                and words.always_dotted(local)
+                and project.find_module_name(name) is not None
+            ):
+                # A project module (`import litellm`): a call through it names the member it
+                # goes through (`litellm.client.post()`), so only the members written count,
+                # not everything under the module that may block.
+                for member in words.after(local):
+                    under = f"{name}.{member}"
+                    if under in screens.fl101 and words.has_attribute(screens.fl101[under]):
+                        return True
+            elif words.has_attribute(screens.fl101[name]):
+                return True
     return False
 
 
