@@ -1078,6 +1078,42 @@ def test_fl101_statement_screen_reads_the_members_written_after_a_project_module
     assert whole == found and ("main.py", 4) in found
 
 
+def test_fl102_statement_screen_needs_the_helper_written_as_its_import_reaches_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Through `import app` a helper is called as `app.services.list(...)`, so a bare `list()`
+    is the builtin; an imported class named only in an annotation is not called; the rule does
+    not follow a module-level alias (`run = build`), so neither does the screen."""
+    thinned = _record_thinning(monkeypatch)
+    files = {
+        "app/__init__.py": "from app import services\n",
+        "app/services.py": (
+            "import subprocess\n\n"
+            "def list(command):\n    return subprocess.run(command)\n\n"
+            "class Deployer:\n    def __init__(self):\n        subprocess.run(['make'])\n"
+        ),
+        "main.py": (
+            "import app\n"
+            "from app.services import Deployer\n\n"
+            "run = Deployer\n\n"
+            "async def builtin(items):\n    return list(items)\n\n"
+            "async def annotated(deployer: 'Deployer'):\n    return deployer\n\n"
+            "async def aliased():\n    run()\n\n"
+            "async def through_module(items):\n    return app.services.list(items)\n\n"
+            "async def direct():\n    return Deployer()\n"
+        ),
+    }
+    write_tree(tmp_path / "thin", files)
+    found = [(f.path, f.line) for f in lint_tree(tmp_path / "thin", [TransitiveBlockingCall])]
+    [main] = [text for text in thinned if "async def through_module" in text]
+    assert all(call not in main for call in ("return list(items)", "return deployer", "run()"))
+    assert "app.services.list(items)" in main and "Deployer()" in main
+    monkeypatch.setattr(checker, "SCREENS_OFF", True)
+    write_tree(tmp_path / "whole", files)
+    whole = [(f.path, f.line) for f in lint_tree(tmp_path / "whole", [TransitiveBlockingCall])]
+    assert whole == found == [("main.py", 16), ("main.py", 19)]
+
+
 def test_route_screen_reads_banner_comments_in_linear_time() -> None:
     """A full stop, then a comment of many `#`: the attribute pattern once tried every way
     to split the comment (2**30 here), hanging the whole run."""

@@ -481,29 +481,37 @@ class _BlockingNames:
         words: frozenset[str],
         facts: ModuleFacts,
         project: ProjectIndex,
+        text: str,
         around: frozenset[str] = frozenset(),
     ) -> bool:
-        """Whether one of `callees` (names written as called) may be a blocking function of the
-        project, or a blocking method called on an object whose name is in `words`. Names in
-        `around` (module-level code a definition sees) count as both.
+        """Whether one of `callees` (names written as called in `text`) may be a blocking
+        function of the project, or a blocking method called on an object whose name is in
+        `words` or in `around` (module-level code a definition sees).
 
         The loops run over the names written, not over every blocking name of the project."""
         plain, methods = self.plain, self.methods
         known = [name for name in callees if name in plain or name in methods]
-        if around:
-            known.extend(_known_names(self, around))
         imported: Optional[set[str]] = None
+        # As the rule names a call (engine/names): through the import that binds its first
+        # name; a module-level alias (`run = helper`) is not followed.
         for word in known:
             for module, qualified in plain.get(word, ()):
                 if module == facts.name:
                     return True
                 if imported is None:
                     imported = {project.resolve(target) for _, target in facts.all_imports}
-                if any(qualified == t or qualified.startswith(f"{t}.") for t in imported):
-                    return True
+                function = qualified.removesuffix(".__init__")  # a class: called by its name
+                for target in imported:
+                    if target in (function, qualified):
+                        if _written_bare(word, text):  # `helper()`, `h()` for `helper as h`
+                            return True
+                    elif qualified.startswith(f"{target}.") and _written_after_dot(word, text):
+                        return True  # `pkg.mod.helper()` after `import pkg`
         # A dunder method (`__enter__`, `__call__`) runs where its name is not written as
         # called: written anywhere, it counts.
         called_methods = [name for name in known if name in methods]
+        if around:
+            called_methods.extend(name for name in _known_names(self, around) if name in methods)
         called_methods.extend(name for name in _dunders(self) if name in words or name in around)
         return any(
             not methods[name].isdisjoint(words) or not methods[name].isdisjoint(around)
@@ -528,6 +536,21 @@ def _derived(names: _BlockingNames, key: object, compute: Callable[[], list[str]
 def _dunders(names: _BlockingNames) -> list[str]:
     """The blocking methods that run without their names being called."""
     return _derived(names, "dunders", lambda: [n for n in names.methods if n.startswith("__")])
+
+
+def _written_bare(name: str, text: str) -> bool:
+    """Whether `name` is written somewhere in `text` other than after a `.`."""
+    return len(_written(name).findall(text)) > len(_after_dot(name).findall(text))
+
+
+def _written_after_dot(name: str, text: str) -> bool:
+    return _after_dot(name).search(text) is not None
+
+
+@functools.lru_cache(maxsize=1024)
+def _after_dot(name: str) -> re.Pattern[str]:
+    """`name` after a `.`, as `_DOTTED` finds attribute names."""
+    return re.compile(rf"\.{_GAP}{name}(?!\w)")
 
 
 def _known_names(names: _BlockingNames, around: frozenset[str]) -> list[str]:
@@ -767,12 +790,12 @@ def _calls_blocking_helper(
     words = words_in(text)
     names = _screens(project).fl102
     if around is None:
-        return names.may_be_called(words, words, facts, project)
+        return names.may_be_called(words, words, facts, project, text)
     # The rule reports calls: in the definition, a name not written as a call's callee (an
     # annotation, a word in a string) is not one. Module-level code may alias a helper under
     # another name (`run = helper`), so all of its names count.
     callees = frozenset(_CALLED.findall(text))
-    return names.may_be_called(callees, words, facts, project, words_in(around.code))
+    return names.may_be_called(callees, words, facts, project, text, words_in(around.code))
 
 
 # One file's definitions are screened in turn with the same surroundings.
