@@ -1100,18 +1100,21 @@ def test_fl102_statement_screen_needs_the_helper_written_as_its_import_reaches_i
             "async def annotated(deployer: 'Deployer'):\n    return deployer\n\n"
             "async def aliased():\n    run()\n\n"
             "async def through_module(items):\n    return app.services.list(items)\n\n"
-            "async def direct():\n    return Deployer()\n"
+            "async def direct():\n    return Deployer()\n\n"
+            "async def other_object(client, items):\n    return client.list(items)\n\n"
+            "async def parenthesized(items):\n    return (app\n        .services).list(items)\n"
         ),
     }
     write_tree(tmp_path / "thin", files)
     found = [(f.path, f.line) for f in lint_tree(tmp_path / "thin", [TransitiveBlockingCall])]
     [main] = [text for text in thinned if "async def through_module" in text]
-    assert all(call not in main for call in ("return list(items)", "return deployer", "run()"))
-    assert "app.services.list(items)" in main and "Deployer()" in main
+    left_out = ("return list(items)", "return deployer", "run()", "client.list")
+    assert all(call not in main for call in left_out)
+    assert "app.services.list(items)" in main and "Deployer()" in main and ").list" in main
     monkeypatch.setattr(checker, "SCREENS_OFF", True)
     write_tree(tmp_path / "whole", files)
     whole = [(f.path, f.line) for f in lint_tree(tmp_path / "whole", [TransitiveBlockingCall])]
-    assert whole == found == [("main.py", 16), ("main.py", 19)]
+    assert whole == found == [("main.py", 16), ("main.py", 19), ("main.py", 25)]
 
 
 def test_route_screen_reads_banner_comments_in_linear_time() -> None:

@@ -491,7 +491,7 @@ class _BlockingNames:
         The loops run over the names written, not over every blocking name of the project."""
         plain, methods = self.plain, self.methods
         known = [name for name in callees if name in plain or name in methods]
-        imported: Optional[set[str]] = None
+        imported: Optional[list[tuple[str, str]]] = None
         # As the rule names a call (engine/names): through the import that binds its first
         # name; a module-level alias (`run = helper`) is not followed.
         for word in known:
@@ -499,13 +499,13 @@ class _BlockingNames:
                 if module == facts.name:
                     return True
                 if imported is None:
-                    imported = {project.resolve(target) for _, target in facts.all_imports}
+                    imported = [(local, project.resolve(t)) for local, t in facts.all_imports]
                 function = qualified.removesuffix(".__init__")  # a class: called by its name
-                for target in imported:
+                for local, target in imported:
                     if target in (function, qualified):
                         if _written_bare(word, text):  # `helper()`, `h()` for `helper as h`
                             return True
-                    elif qualified.startswith(f"{target}.") and _written_after_dot(word, text):
+                    elif qualified.startswith(f"{target}.") and _reached_through(local, word, text):
                         return True  # `pkg.mod.helper()` after `import pkg`
         # A dunder method (`__enter__`, `__call__`) runs where its name is not written as
         # called: written anywhere, it counts.
@@ -543,14 +543,24 @@ def _written_bare(name: str, text: str) -> bool:
     return len(_written(name).findall(text)) > len(_after_dot(name).findall(text))
 
 
-def _written_after_dot(name: str, text: str) -> bool:
-    return _after_dot(name).search(text) is not None
-
-
 @functools.lru_cache(maxsize=1024)
 def _after_dot(name: str) -> re.Pattern[str]:
     """`name` after a `.`, as `_DOTTED` finds attribute names."""
     return re.compile(rf"\.{_GAP}{name}(?!\w)")
+
+
+def _reached_through(local: str, name: str, text: str) -> bool:
+    """Whether `text` writes `local.….name`: a dotted name from `local` to `name`."""
+    return local in text and _chain(local, name).search(text) is not None
+
+
+# Between the names of a dotted name: what Python allows around the dot (`(pkg.mod).f`).
+_LINK = r"(?:[\s\\)]|#[^\n]*\n)*\.(?:[\s\\]|#[^\n]*\n)*"
+
+
+@functools.lru_cache(maxsize=1024)
+def _chain(local: str, name: str) -> re.Pattern[str]:
+    return re.compile(rf"{word_first(local)}(?:{_LINK}\w+)*?{_LINK}{name}(?!\w)")
 
 
 def _known_names(names: _BlockingNames, around: frozenset[str]) -> list[str]:
