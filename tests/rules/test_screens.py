@@ -673,6 +673,9 @@ def test_fl101_screen_keeps_aliases_and_multiline_calls(tmp_path: Path) -> None:
         "e.py": (
             "async def f():\n    from time import (\n        sleep as nap,\n    )\n    nap(1)\n"
         ),
+        "f.py": "import time\n\nasync def f():\n    (time).sleep(1)\n",
+        "g.py": "import time\n\nasync def f():\n    time \\\n        .sleep(1)\n",
+        "h.py": "import time\n\nasync def f():\n    time.\\\n        sleep(1)\n",
     }
     for name in cases:
         assert _fires(BlockingCallInAsync, tmp_path, cases, name), name
@@ -1053,7 +1056,8 @@ def test_fl101_statement_screen_reads_the_members_written_after_a_project_module
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """`import app`: a coroutine is read for what it reaches through `app`, not for every name
-    under `app` that may block; one that also writes `app` bare (an alias) is read whole."""
+    under `app` that may block. The rule does not follow an alias (`a = app`); it does follow
+    parentheses and backslash continuations."""
     thinned = _record_thinning(monkeypatch)
     files = {
         "app/__init__.py": "from app import clients, config\n",
@@ -1064,18 +1068,19 @@ def test_fl101_statement_screen_reads_the_members_written_after_a_project_module
             "async def member():\n    app.clients.http.get('u')\n\n"
             "async def other():\n    return app.config.values.get('unrelated')\n\n"
             "async def aliased():\n    a = app\n    a.clients.http.get('u')\n\n"
-            "async def continued():\n    app \\\n        .clients.http.get('u')\n"
+            "async def continued():\n    app \\\n        .clients.http.get('u')\n\n"
+            "async def parenthesized():\n    (app).clients.http.get('u')\n"
         ),
     }
     write_tree(tmp_path / "thin", files)
     found = [(f.path, f.line) for f in lint_tree(tmp_path / "thin", [BlockingCallInAsync])]
     [main] = [text for text in thinned if "async def member" in text]
-    assert "'unrelated'" not in main
-    assert all(call in main for call in ("app.clients.http", "a.clients.http", ".clients.http"))
+    assert "'unrelated'" not in main and "a.clients.http" not in main
+    assert all(call in main for call in ("app.clients.http", "\n        .clients", "(app).clients"))
     monkeypatch.setattr(checker, "SCREENS_OFF", True)
     write_tree(tmp_path / "whole", files)
     whole = [(f.path, f.line) for f in lint_tree(tmp_path / "whole", [BlockingCallInAsync])]
-    assert whole == found and ("main.py", 4) in found
+    assert whole == found == [("main.py", 4), ("main.py", 14), ("main.py", 18)]
 
 
 def test_fl102_statement_screen_needs_the_helper_written_as_its_import_reaches_it(

@@ -546,7 +546,7 @@ def _written_bare(name: str, text: str) -> bool:
 @functools.lru_cache(maxsize=1024)
 def _after_dot(name: str) -> re.Pattern[str]:
     """`name` after a `.`, as `_DOTTED` finds attribute names."""
-    return re.compile(rf"\.{_GAP}{name}(?!\w)")
+    return re.compile(rf"\.{_AFTER_DOT}{name}(?!\w)")
 
 
 def _reached_through(local: str, name: str, text: str) -> bool:
@@ -554,13 +554,10 @@ def _reached_through(local: str, name: str, text: str) -> bool:
     return local in text and _chain(local, name).search(text) is not None
 
 
-# Between the names of a dotted name: what Python allows around the dot (`(pkg.mod).f`).
-_LINK = r"(?:[\s\\)]|#[^\n]*\n)*\.(?:[\s\\]|#[^\n]*\n)*"
-
-
 @functools.lru_cache(maxsize=1024)
 def _chain(local: str, name: str) -> re.Pattern[str]:
-    return re.compile(rf"{word_first(local)}(?:{_LINK}\w+)*?{_LINK}{name}(?!\w)")
+    link = rf"{_BEFORE_DOT}\.{_AFTER_DOT}"
+    return re.compile(rf"{word_first(local)}(?:{link}\w+)*?{link}{name}(?!\w)")
 
 
 def _known_names(names: _BlockingNames, around: frozenset[str]) -> list[str]:
@@ -597,9 +594,13 @@ def _module_members() -> dict[str, dict[str, Leaves]]:
 
 
 _MODULE_MEMBERS = _module_members()
-# Attribute names, and the names after a given name and a dot, as written (comments between).
-_GAP = r"\s*(?:#[^\n]*\n\s*)*"  # one way to match: no exponential backtracking
-_DOTTED = re.compile(rf"\.{_GAP}(\w+)")
+# Attribute names, and the names after a given name and a dot, as written: Python allows
+# space, comments and backslash continuations around the dot, and a closing parenthesis before
+# it (`(time).sleep`). Each alternative starts with another character: one way to match, no
+# exponential backtracking.
+_BEFORE_DOT = r"(?:[\s\\)]|#[^\n]*\n)*"
+_AFTER_DOT = r"(?:[\s\\]|#[^\n]*\n)*"
+_DOTTED = re.compile(rf"\.{_AFTER_DOT}(\w+)")
 
 
 @functools.lru_cache(maxsize=1024)
@@ -607,7 +608,7 @@ def _after(name: str) -> re.Pattern[str]:
     # Starting with the literal name (its word start checked behind it) lets the regex engine
     # scan for it: 15 times faster than finding every `word.word` pair. The lookahead keeps
     # `a.a.b` giving both names after `a`.
-    return re.compile(rf"{word_first(name)}(?={_GAP}\.{_GAP}(\w+))")
+    return re.compile(rf"{word_first(name)}(?={_BEFORE_DOT}\.{_AFTER_DOT}(\w+))")
 
 
 @functools.lru_cache(maxsize=1024)
@@ -624,7 +625,6 @@ class _FileWords:
         self.around = around
         self._dotted: Optional[frozenset[str]] = None
         self._after: dict[str, frozenset[str]] = {}
-        self._always_dotted: dict[str, bool] = {}
 
     @property
     def dotted(self) -> frozenset[str]:
@@ -642,19 +642,6 @@ class _FileWords:
             if self.around is not None:
                 found |= self.around.after(name)
             self._after[name] = found
-        return found
-
-    def always_dotted(self, name: str) -> bool:
-        """Whether `name` is only ever written followed by `.` and a name (never bare: not
-        passed, aliased, called, parenthesized, nor continued with a backslash)."""
-        found = self._always_dotted.get(name)
-        if found is None:
-            found = name not in self.text or len(_after(name).findall(self.text)) == len(
-                _written(name).findall(self.text)
-            )
-            if found and self.around is not None:
-                found = self.around.always_dotted(name)
-            self._always_dotted[name] = found
         return found
 
     def has_attribute(self, leaves: Leaves) -> bool:
@@ -691,14 +678,11 @@ def _import_may_block(
                 if member in written and words.has_attribute(member_leaves):
                     return True
         elif name in screens.fl101:
-            if (
-                local is not None
-                and words.always_dotted(local)
-                and project.find_module_name(name) is not None
-            ):
+            if local is not None and project.find_module_name(name) is not None:
                 # A project module (`import litellm`): a call through it names the member it
                 # goes through (`litellm.client.post()`), so only the members written count,
-                # not everything under the module that may block.
+                # not everything under the module that may block. (The rule does not follow
+                # an alias of the module, `m = litellm`, nor does this.)
                 for member in words.after(local):
                     under = f"{name}.{member}"
                     if under in screens.fl101 and words.has_attribute(screens.fl101[under]):
