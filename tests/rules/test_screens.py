@@ -1069,13 +1069,15 @@ def test_fl101_statement_screen_reads_the_members_written_after_a_project_module
             "async def other():\n    return app.config.values.get('unrelated')\n\n"
             "async def aliased():\n    a = app\n    a.clients.http.get('u')\n\n"
             "async def continued():\n    app \\\n        .clients.http.get('u')\n\n"
-            "async def parenthesized():\n    (app).clients.http.get('u')\n"
+            "async def parenthesized():\n    (app).clients.http.get('u')\n\n"
+            "async def imports_more():\n    import app.clients\n"
+            "    return app.config.values.get('more')\n"
         ),
     }
     write_tree(tmp_path / "thin", files)
     found = [(f.path, f.line) for f in lint_tree(tmp_path / "thin", [BlockingCallInAsync])]
     [main] = [text for text in thinned if "async def member" in text]
-    assert "'unrelated'" not in main and "a.clients.http" not in main
+    assert all(text not in main for text in ("'unrelated'", "a.clients.http", "'more'"))
     assert all(call in main for call in ("app.clients.http", "\n        .clients", "(app).clients"))
     monkeypatch.setattr(checker, "SCREENS_OFF", True)
     write_tree(tmp_path / "whole", files)

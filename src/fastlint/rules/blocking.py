@@ -611,6 +611,10 @@ def _after(name: str) -> re.Pattern[str]:
     return re.compile(rf"{word_first(name)}(?={_BEFORE_DOT}\.{_AFTER_DOT}(\w+))")
 
 
+# An import statement on a line of its own (up to a `;`, after which other code may follow).
+_IMPORT_LINE = re.compile(r"^[ \t]*(?:from|import)\b[^\n;]*", re.M)
+
+
 @functools.lru_cache(maxsize=1024)
 def _written(name: str) -> re.Pattern[str]:
     return re.compile(rf"{word_first(name)}(?!\w)")
@@ -625,6 +629,7 @@ class _FileWords:
         self.around = around
         self._dotted: Optional[frozenset[str]] = None
         self._after: dict[str, frozenset[str]] = {}
+        self._code: Optional[str] = None
 
     @property
     def dotted(self) -> frozenset[str]:
@@ -634,11 +639,20 @@ class _FileWords:
                 self._dotted |= self.around.dotted
         return self._dotted
 
+    @property
+    def code(self) -> str:
+        """The text without its import statements: `from pkg.mod import f` is no use of `pkg`."""
+        if self._code is None:
+            self._code = _IMPORT_LINE.sub("", self.text) if "import" in self.text else self.text
+        return self._code
+
     def after(self, name: str) -> frozenset[str]:
-        """The names written after `name.` (`requests.get` gives "get" after "requests")."""
+        """The names written after `name.` (`requests.get` gives "get" after "requests"), other
+        than in import statements."""
         found = self._after.get(name)
         if found is None:
-            found = frozenset(_after(name).findall(self.text)) if name in self.text else frozenset()
+            code = self.code
+            found = frozenset(_after(name).findall(code)) if name in code else frozenset()
             if self.around is not None:
                 found |= self.around.after(name)
             self._after[name] = found
