@@ -1124,6 +1124,41 @@ def test_fl102_statement_screen_needs_the_helper_written_as_its_import_reaches_i
     assert whole == found == [("main.py", 16), ("main.py", 19), ("main.py", 25)]
 
 
+def test_blocking_statement_screens_read_calls_in_the_coroutine_itself(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What module-level code calls, or the attributes it names, is no call of a coroutine;
+    the objects it makes are (`session.get()`), and so are `self` calls in a subclass."""
+    thinned = _record_thinning(monkeypatch)
+    files = {
+        "app/__init__.py": "",
+        "app/store.py": (
+            "import subprocess\n\nclass Store:\n    def __init__(self):\n"
+            "        subprocess.run(['make'])\n\n    def get(self, key):\n"
+            "        return subprocess.run(['cat', key])\n"
+        ),
+        "main.py": (
+            "import socket\nimport time\nimport requests\nfrom app.store import Store\n\n"
+            "HOST = socket.gethostname()\ntime.sleep(0)\nsession = requests.Session()\n"
+            "store = Store()\nsession.post\n\n"
+            "async def idle(items):\n    return store.name, items.count\n\n"
+            "async def fetch():\n    return session.get('u')\n\n"
+            "async def read():\n    return store.get('k')\n\n"
+            "class Mine(Store):\n    async def mine(self):\n        return self.get('k')\n"
+        ),
+    }
+    write_tree(tmp_path / "thin", files)
+    rules = [BlockingCallInAsync, TransitiveBlockingCall]
+    found = [(f.code, f.line) for f in lint_tree(tmp_path / "thin", rules)]
+    [main] = [text for text in thinned if "async def fetch" in text]
+    assert "store.name" not in main
+    assert all(call in main for call in ("session.get", "store.get", "self.get"))
+    monkeypatch.setattr(checker, "SCREENS_OFF", True)
+    write_tree(tmp_path / "whole", files)
+    whole = [(f.code, f.line) for f in lint_tree(tmp_path / "whole", rules)]
+    assert whole == found == [("FL101", 16), ("FL102", 19), ("FL102", 23)]
+
+
 def test_route_screen_reads_banner_comments_in_linear_time() -> None:
     """A full stop, then a comment of many `#`: the attribute pattern once tried every way
     to split the comment (2**30 here), hanging the whole run."""

@@ -513,6 +513,10 @@ class _BlockingNames:
         if around:
             called_methods.extend(name for name in _known_names(self, around) if name in methods)
         called_methods.extend(name for name in _dunders(self) if name in words or name in around)
+        # The receiver is named in the code itself (`store.get()`, `s: Store`), except for
+        # `self`/`cls` in a method, whose class (and its bases) the code around it names.
+        if "self" not in words and "cls" not in words:
+            around = frozenset()
         return any(
             not methods[name].isdisjoint(words) or not methods[name].isdisjoint(around)
             for name in called_methods
@@ -534,8 +538,13 @@ def _derived(names: _BlockingNames, key: object, compute: Callable[[], list[str]
 
 
 def _dunders(names: _BlockingNames) -> list[str]:
-    """The blocking methods that run without their names being called."""
-    return _derived(names, "dunders", lambda: [n for n in names.methods if n.startswith("__")])
+    """The blocking methods that run without their names being called (`with`, `for`,
+    `obj()`). Not `__init__`: it runs when its class is called by name, which `plain` holds."""
+    return _derived(
+        names,
+        "dunders",
+        lambda: [n for n in names.methods if n.startswith("__") and n != "__init__"],
+    )
 
 
 def _written_bare(name: str, text: str) -> bool:
@@ -633,10 +642,10 @@ class _FileWords:
 
     @property
     def dotted(self) -> frozenset[str]:
+        """The attribute names the text itself writes: a method is called in the code that
+        calls it, on an object that may come from around it (`session.get()`)."""
         if self._dotted is None:
             self._dotted = frozenset(_DOTTED.findall(self.text))
-            if self.around is not None:
-                self._dotted |= self.around.dotted
         return self._dotted
 
     @property
@@ -648,13 +657,16 @@ class _FileWords:
 
     def after(self, name: str) -> frozenset[str]:
         """The names written after `name.` (`requests.get` gives "get" after "requests"), other
-        than in import statements."""
+        than in import statements; in what the definition sees, too."""
+        found = self.after_here(name)
+        return found | self.around.after(name) if self.around is not None else found
+
+    def after_here(self, name: str) -> frozenset[str]:
+        """`after` in the text itself (a definition's own code)."""
         found = self._after.get(name)
         if found is None:
             code = self.code
             found = frozenset(_after(name).findall(code)) if name in code else frozenset()
-            if self.around is not None:
-                found |= self.around.after(name)
             self._after[name] = found
         return found
 
@@ -668,10 +680,12 @@ def _import_may_block(
     words: _FileWords,
     screens: _BlockingScreens,
     project: ProjectIndex,
+    written_here: bool = True,
 ) -> bool:
     """Whether calls through a name imported as `local` may block here.
 
     `local` None: an import the text does not show whole; "" as the name: not even its module.
+    `written_here`: the text itself writes `local` (not only what it sees around it).
     """
     if not qualified:
         return True
@@ -682,13 +696,22 @@ def _import_may_block(
         if found:
             members = _MODULE_MEMBERS.get(name) if leaves is not None else None
             if members is None:
-                # A function (`from time import sleep`) or a class (`from pathlib import Path`).
+                # A function (`from time import sleep`) is called by its name, in the code
+                # that calls it; a class (`from pathlib import Path`) may make an object that
+                # module-level code holds.
+                if name in BLOCKING_CALLS and not written_here:
+                    continue
                 if words.has_attribute(leaves):
                     return True
                 continue
-            # A module: its functions and classes are written after its local name.
-            written = words.after(local) if local is not None else frozenset()
+            # A module: its functions and classes are written after its local name (functions
+            # where they are called; classes anywhere the definition sees).
+            if local is None:
+                continue
+            written, called = words.after(local), words.after_here(local)
             for member, member_leaves in members.items():
+                if member_leaves is None and member not in called:
+                    continue
                 if member in written and words.has_attribute(member_leaves):
                     return True
         elif name in screens.fl101:
@@ -773,15 +796,19 @@ def _may_block_in_async(
         *facts.imports.items(),
         *_nested_imports(text, facts),
     )
+    here = words_in(text)
     if around is not None:
         # A call through an import writes its name here or in module-level code.
-        here, elsewhere = words_in(text), words_in(around.code)
+        elsewhere = words_in(around.code)
         imports = [
             (local, name)
             for local, name in imports
             if local is None or local in here or local in elsewhere
         ]
-    return any(_import_may_block(local, name, words, screens, project) for local, name in imports)
+    return any(
+        _import_may_block(local, name, words, screens, project, local is None or local in here)
+        for local, name in imports
+    )
 
 
 def _calls_blocking_helper(
