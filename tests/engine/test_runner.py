@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import gc
+import os
 import sys
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 
 from fastlint.engine import runner
 from fastlint.engine.discovery import DiscoveredFile
+from fastlint.engine.findings import Severity
 from fastlint.engine.project import ProjectIndex
+from fastlint.engine.rule import Rule
 from fastlint.engine.runner import PARALLEL_THRESHOLD, RunOptions, _batches, _map
 from fastlint.rules import load_rules
 
@@ -120,3 +124,49 @@ def test_only_code_python_accepted_is_parsed_without_validation(
     )
     assert sorted(f.code for f in result.findings) == ["FL000", "FL101"]
     assert sorted(calls) == [False, True]  # ok.py unvalidated; bad.py, which ast rejects, not
+
+
+class _PreparingRule(Rule):
+    """Computes a project-wide value before the check (where: its process id, also written
+    to `log`), and reports it in every file."""
+
+    code = "FL999"
+    name = "preparing"
+    summary = "test rule"
+    severity = Severity.WARNING
+    log: ClassVar[Path]
+
+    @classmethod
+    def prepare(cls, project: ProjectIndex) -> None:
+        project.derived("test-prepared", cls._compute)
+
+    @classmethod
+    def _compute(cls) -> int:
+        with open(cls.log, "a") as handle:
+            handle.write(f"{os.getpid()}\n")
+        return os.getpid()
+
+    def begin_file(self) -> None:
+        value = self.context.project.derived("test-prepared", lambda: "not prepared")
+        self.report(self.context.module, f"prepared in {value}")
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_project_wide_values_are_prepared_once_before_the_check(tmp_path: Path, jobs: int) -> None:
+    """With several workers, in a process of its own (they inherit the value, not the memory
+    its computation left); with one, in this process."""
+    _PreparingRule.log = tmp_path / "prepared.log"
+    for i in range(PARALLEL_THRESHOLD):
+        (tmp_path / f"m{i}.py").write_text(f"X = {i}\n")
+    result = runner.run(
+        [str(tmp_path)],
+        project_root=str(tmp_path),
+        rules_for=lambda file: ("FL999",),
+        load_rules=lambda codes: (_PreparingRule,),
+        options={},
+        run_options=RunOptions(jobs=jobs),
+    )
+    [computed_in] = [int(line) for line in _PreparingRule.log.read_text().split()]
+    assert {f.message for f in result.findings} == {f"prepared in {computed_in}"}
+    assert len(result.findings) == PARALLEL_THRESHOLD
+    assert (computed_in == os.getpid()) == (jobs == 1)

@@ -172,6 +172,13 @@ class Rule:
         return True
 
     @classmethod
+    def prepare(cls, project: ProjectIndex) -> None:
+        """Compute the project-wide values (`ProjectIndex.derived`) the rule's screens or
+        checks will ask for, before any file is checked. The runner calls it once, in a
+        short-lived process when files are checked in several: the workers then inherit the
+        values, not the memory spent on computing them. The default computes nothing."""
+
+    @classmethod
     def triggered(cls, text: str) -> bool:
         """Whether the text contains one of `triggers` (or the rule has none)."""
         return not cls.triggers or any(trigger in text for trigger in cls.triggers)
