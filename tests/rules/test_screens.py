@@ -994,6 +994,24 @@ def _record_thinning(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return thinned
 
 
+def _main_thinned_and_findings(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    files: dict[str, str],
+    rules: list[type[Rule]],
+) -> tuple[str, list[tuple[str, int]], list[tuple[str, int]]]:
+    """The text LibCST parses for `main.py`, and the (code, line) of the findings in the tree
+    with the screens, then without them (which must be the same)."""
+    thinned = _record_thinning(monkeypatch)
+    write_tree(tmp_path / "thin", files)
+    found = [(f.code, f.line) for f in lint_tree(tmp_path / "thin", rules)]
+    [main] = [text for text in thinned if text.startswith(files["main.py"][:40])]
+    monkeypatch.setattr(checker, "SCREENS_OFF", True)
+    write_tree(tmp_path / "whole", files)
+    whole = [(f.code, f.line) for f in lint_tree(tmp_path / "whole", rules)]
+    return main, found, whole
+
+
 @pytest.mark.parametrize(("rule", "code"), STATEMENT_CASES)
 def test_statement_screens_keep_what_findings_need(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, rule: type[Rule], code: str
@@ -1058,7 +1076,6 @@ def test_fl101_statement_screen_reads_the_members_written_after_a_project_module
     """`import app`: a coroutine is read for what it reaches through `app`, not for every name
     under `app` that may block. The rule does not follow an alias (`a = app`); it does follow
     parentheses and backslash continuations."""
-    thinned = _record_thinning(monkeypatch)
     files = {
         "app/__init__.py": "from app import clients, config\n",
         "app/clients.py": "import requests\nhttp = requests.Session()\n",
@@ -1074,15 +1091,12 @@ def test_fl101_statement_screen_reads_the_members_written_after_a_project_module
             "    return app.config.values.get('more')\n"
         ),
     }
-    write_tree(tmp_path / "thin", files)
-    found = [(f.path, f.line) for f in lint_tree(tmp_path / "thin", [BlockingCallInAsync])]
-    [main] = [text for text in thinned if "async def member" in text]
+    main, found, whole = _main_thinned_and_findings(
+        tmp_path, monkeypatch, files, [BlockingCallInAsync]
+    )
     assert all(text not in main for text in ("'unrelated'", "a.clients.http", "'more'"))
     assert all(call in main for call in ("app.clients.http", "\n        .clients", "(app).clients"))
-    monkeypatch.setattr(checker, "SCREENS_OFF", True)
-    write_tree(tmp_path / "whole", files)
-    whole = [(f.path, f.line) for f in lint_tree(tmp_path / "whole", [BlockingCallInAsync])]
-    assert whole == found == [("main.py", 4), ("main.py", 14), ("main.py", 18)]
+    assert whole == found == [("FL101", 4), ("FL101", 14), ("FL101", 18)]
 
 
 def test_fl102_statement_screen_needs_the_helper_written_as_its_import_reaches_it(
@@ -1091,7 +1105,6 @@ def test_fl102_statement_screen_needs_the_helper_written_as_its_import_reaches_i
     """Through `import app` a helper is called as `app.services.list(...)`, so a bare `list()`
     is the builtin; an imported class named only in an annotation is not called; the rule does
     not follow a module-level alias (`run = build`), so neither does the screen."""
-    thinned = _record_thinning(monkeypatch)
     files = {
         "app/__init__.py": "from app import services\n",
         "app/services.py": (
@@ -1112,16 +1125,13 @@ def test_fl102_statement_screen_needs_the_helper_written_as_its_import_reaches_i
             "async def parenthesized(items):\n    return (app\n        .services).list(items)\n"
         ),
     }
-    write_tree(tmp_path / "thin", files)
-    found = [(f.path, f.line) for f in lint_tree(tmp_path / "thin", [TransitiveBlockingCall])]
-    [main] = [text for text in thinned if "async def through_module" in text]
+    main, found, whole = _main_thinned_and_findings(
+        tmp_path, monkeypatch, files, [TransitiveBlockingCall]
+    )
     left_out = ("return list(items)", "return deployer", "run()", "client.list")
     assert all(call not in main for call in left_out)
     assert "app.services.list(items)" in main and "Deployer()" in main and ").list" in main
-    monkeypatch.setattr(checker, "SCREENS_OFF", True)
-    write_tree(tmp_path / "whole", files)
-    whole = [(f.path, f.line) for f in lint_tree(tmp_path / "whole", [TransitiveBlockingCall])]
-    assert whole == found == [("main.py", 16), ("main.py", 19), ("main.py", 25)]
+    assert whole == found == [("FL102", 16), ("FL102", 19), ("FL102", 25)]
 
 
 def test_blocking_statement_screens_read_calls_in_the_coroutine_itself(
@@ -1129,7 +1139,6 @@ def test_blocking_statement_screens_read_calls_in_the_coroutine_itself(
 ) -> None:
     """What module-level code calls, or the attributes it names, is no call of a coroutine;
     the objects it makes are (`session.get()`), and so are `self` calls in a subclass."""
-    thinned = _record_thinning(monkeypatch)
     files = {
         "app/__init__.py": "",
         "app/store.py": (
@@ -1147,15 +1156,10 @@ def test_blocking_statement_screens_read_calls_in_the_coroutine_itself(
             "class Mine(Store):\n    async def mine(self):\n        return self.get('k')\n"
         ),
     }
-    write_tree(tmp_path / "thin", files)
-    rules = [BlockingCallInAsync, TransitiveBlockingCall]
-    found = [(f.code, f.line) for f in lint_tree(tmp_path / "thin", rules)]
-    [main] = [text for text in thinned if "async def fetch" in text]
+    rules: list[type[Rule]] = [BlockingCallInAsync, TransitiveBlockingCall]
+    main, found, whole = _main_thinned_and_findings(tmp_path, monkeypatch, files, rules)
     assert "store.name" not in main
     assert all(call in main for call in ("session.get", "store.get", "self.get"))
-    monkeypatch.setattr(checker, "SCREENS_OFF", True)
-    write_tree(tmp_path / "whole", files)
-    whole = [(f.code, f.line) for f in lint_tree(tmp_path / "whole", rules)]
     assert whole == found == [("FL101", 16), ("FL102", 19), ("FL102", 23)]
 
 
