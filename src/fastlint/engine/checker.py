@@ -488,10 +488,7 @@ def _thinned_text(
 
 
 def _screens_statements(rule: type[Rule]) -> bool:
-    return getattr(rule.could_fire_in, "__func__", None) is not _KEEPS_EVERY_STATEMENT
-
-
-_KEEPS_EVERY_STATEMENT = Rule.could_fire_in.__func__  # type: ignore[attr-defined]
+    return rule.overrides("could_fire_in")
 
 
 def _check_parsed(

@@ -179,6 +179,12 @@ class Rule:
         values, not the memory spent on computing them. The default computes nothing."""
 
     @classmethod
+    def overrides(cls, method: str) -> bool:
+        """Whether the rule defines its own `method` (a classmethod), not `Rule`'s default."""
+        own = getattr(getattr(cls, method), "__func__", None)
+        return own is not getattr(getattr(Rule, method), "__func__", None)
+
+    @classmethod
     def triggered(cls, text: str) -> bool:
         """Whether the text contains one of `triggers` (or the rule has none)."""
         return not cls.triggers or any(trigger in text for trigger in cls.triggers)

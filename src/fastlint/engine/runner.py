@@ -292,8 +292,7 @@ def _pool(jobs: int, state: dict[str, Any]) -> Executor:
 
     _WORKER.clear()
     _WORKER.update(state, in_worker=True)
-    methods = multiprocessing.get_all_start_methods()
-    if "fork" in methods:
+    if _can_fork():
         return ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork"))
     return ProcessPoolExecutor(
         jobs, initializer=_init_worker, initargs=({**state, "in_worker": True},)
@@ -585,7 +584,7 @@ def _prepare(
     inherit the values without the memory their computation left behind (on litellm, 45 MB
     of call graph and lookups in each worker, on top of the largest file's parse)."""
     codes = tuple(sorted({code for state in to_check for code in state.codes}))
-    rules = [rule for rule in load_rules(codes) if _prepares(rule)]
+    rules = [rule for rule in load_rules(codes) if rule.overrides("prepare")]
     if not rules:
         return
     forked = jobs > 1 and len(to_check) >= PARALLEL_THRESHOLD and _can_fork()
@@ -602,12 +601,6 @@ def _prepare(
         if key not in index.derived_values:
             index.derived_values[key] = value
             index.derived_changed = True
-
-
-def _prepares(rule: type[Rule]) -> bool:
-    from fastlint.engine.rule import Rule  # loaded with the checker by now
-
-    return getattr(rule.prepare, "__func__", None) is not getattr(Rule.prepare, "__func__", None)
 
 
 def _can_fork() -> bool:

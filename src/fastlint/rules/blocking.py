@@ -486,7 +486,8 @@ class _BlockingNames:
     ) -> bool:
         """Whether one of `callees` (names written as called in `text`) may be a blocking
         function of the project, or a blocking method called on an object whose name is in
-        `words` or in `around` (module-level code a definition sees).
+        `words` (or, for `self`/`cls` in a method, in `around`: the module-level code and
+        classes a definition sees).
 
         The loops run over the names written, not over every blocking name of the project."""
         plain, methods = self.plain, self.methods
@@ -511,7 +512,7 @@ class _BlockingNames:
         # called: written anywhere, it counts.
         called_methods = [name for name in known if name in methods]
         if around:
-            called_methods.extend(name for name in _known_names(self, around) if name in methods)
+            called_methods.extend(_known_methods(self, around))
         called_methods.extend(name for name in _dunders(self) if name in words or name in around)
         # The receiver is named in the code itself (`store.get()`, `s: Store`), except for
         # `self`/`cls` in a method, whose class (and its bases) the code around it names.
@@ -524,7 +525,7 @@ class _BlockingNames:
 
 
 # Lists worked out from one project's blocking names, kept while its files are screened: the
-# dunder methods, and the blocking names in the module-level code of the file at hand.
+# dunder methods, and the blocking methods named in the module-level code of the file at hand.
 _DERIVED: dict[tuple[int, object], tuple[_BlockingNames, list[str]]] = {}
 
 
@@ -569,11 +570,9 @@ def _chain(local: str, name: str) -> re.Pattern[str]:
     return re.compile(rf"{word_first(local)}(?:{link}\w+)*?{link}{name}(?!\w)")
 
 
-def _known_names(names: _BlockingNames, around: frozenset[str]) -> list[str]:
-    """The names in `around` that are blocking functions or methods."""
-    return _derived(
-        names, around, lambda: [n for n in around if n in names.plain or n in names.methods]
-    )
+def _known_methods(names: _BlockingNames, around: frozenset[str]) -> list[str]:
+    """The names in `around` that are blocking methods."""
+    return _derived(names, around, lambda: [n for n in around if n in names.methods])
 
 
 def _screens(project: ProjectIndex) -> _BlockingScreens:
