@@ -1,12 +1,13 @@
 from __future__ import annotations
 
 import ast
+import pickle
 from pathlib import Path
-from typing import Any
+from typing import Any, Optional
 
 import pytest
 
-from fastlint.engine.project import ProjectIndex, extract_facts, module_name_for
+from fastlint.engine.project import ModuleFacts, ProjectIndex, extract_facts, module_name_for
 from tests.helpers import write_tree
 
 
@@ -69,7 +70,8 @@ def test_import_cycle_terminates(tmp_path: Path) -> None:
 
 def test_unparsable_module_is_marked(tmp_path: Path) -> None:
     index = build(tmp_path, {"bad.py": "def f(:\n"})
-    assert str(tmp_path / "bad.py") in index.ast_failed
+    facts = index.facts_for_path(str(tmp_path / "bad.py"))
+    assert facts is not None and facts.ast_failed
 
 
 def test_two_scripts_with_one_name_are_ambiguous(tmp_path: Path) -> None:
@@ -132,3 +134,31 @@ def test_large_files_are_parsed_on_a_large_stack_before_python_3_11(
     on_large_stack.clear()
     extract_facts("m.py", "x = 1\n", name="m")  # small files: on the calling thread
     assert on_large_stack == []
+
+
+def test_lazily_added_facts_are_read_once_when_asked_for_and_when_pickled(
+    tmp_path: Path,
+) -> None:
+    write_tree(tmp_path, {"a.py": "X = 1\n", "b.py": "from a import X\n", "gone.py": "Y = 2\n"})
+    read: list[str] = []
+
+    def loader(name: str) -> Any:
+        def load() -> Optional[ModuleFacts]:
+            read.append(name)
+            if name == "gone":
+                return None  # facts that cannot be had: the module has none
+            path = tmp_path / f"{name}.py"
+            return extract_facts(str(path), path.read_text())
+
+        return load
+
+    index = ProjectIndex()
+    for name in ("a", "b", "gone"):
+        index.add_name(name, "digest", str(tmp_path / f"{name}.py"))
+        index.add_lazy(str(tmp_path / f"{name}.py"), loader(name))
+    assert index.resolve("b.X") == "a.X" and read == ["b", "a"]
+    assert index.find_module("a") is not None and read == ["b", "a"]
+    copy = pickle.loads(pickle.dumps(index))  # for workers that are not forked
+    assert read == ["b", "a", "gone"]
+    assert [m.name for m in copy.all_modules()] == ["a", "b"]
+    assert copy.facts_for_path(str(tmp_path / "gone.py")) is None

@@ -27,7 +27,8 @@ from fastlint import __version__
 from fastlint.engine.findings import Finding
 from fastlint.engine.project import ModuleFacts
 
-CACHE_FORMAT = 2  # 2: whole-project dependencies hold a digest, not the list
+# 2: whole-project dependencies hold a digest, not the list; 3: facts pickled per file
+CACHE_FORMAT = 3
 CACHEDIR_TAG = (
     "Signature: 8a477f597d28d172789f06886806bc55\n"
     "# This file is a cache directory tag created by fastlint.\n"
@@ -162,20 +163,24 @@ def _shard(path: str) -> int:
     )
 
 
+# What reading a damaged pickle, or one from another version, raises.
+_UNREADABLE = (
+    OSError,
+    EOFError,
+    pickle.UnpicklingError,
+    AttributeError,
+    ImportError,
+    TypeError,
+    ValueError,
+    IndexError,
+)
+
+
 def _load(path: str) -> Any:
     try:
         with open(path, "rb") as handle:
             return pickle.load(handle)
-    except (
-        OSError,
-        EOFError,
-        pickle.UnpicklingError,
-        AttributeError,
-        ImportError,
-        TypeError,
-        ValueError,
-        IndexError,
-    ):
+    except _UNREADABLE:
         return None  # missing or from another version: start afresh
 
 
@@ -216,10 +221,19 @@ class Cache:
         self.entries: dict[str, CacheEntry] = self._results.items
         self._facts: Optional[_ShardedStore] = None
 
-    @property
-    def facts(self) -> dict[str, ModuleFacts]:
-        """Facts of cached files by path, loaded only when something must be re-checked."""
-        return self._facts_store.items
+    def load_facts(self, path: str) -> Optional[ModuleFacts]:
+        """The stored facts of a file, None if there are none (or they cannot be read).
+
+        Each file's facts are pickled on their own, so a run reads only those its checks ask
+        for; the shards are read only when something must be re-checked."""
+        blob = self._facts_store.items.get(path)
+        if not isinstance(blob, bytes):
+            return None
+        try:
+            facts = pickle.loads(blob)
+        except _UNREADABLE:  # a damaged entry: the caller extracts the facts again
+            return None
+        return facts if isinstance(facts, ModuleFacts) else None
 
     @property
     def _facts_store(self) -> _ShardedStore:
@@ -243,7 +257,7 @@ class Cache:
             pass  # only a later run's head start is lost
 
     def store_facts(self, path: str, facts: ModuleFacts) -> None:
-        self._facts_store.put(path, facts)
+        self._facts_store.put(path, pickle.dumps(facts, protocol=4))
 
     def put(self, path: str, entry: CacheEntry) -> None:
         self._results.put(path, entry)

@@ -576,12 +576,12 @@ class ProjectIndex:
     def __init__(self, modules: Optional[list[ModuleFacts]] = None) -> None:
         self._modules: dict[str, Optional[ModuleFacts]] = {}
         self._paths: dict[str, str] = {}  # module name -> absolute path
-        self._by_path: dict[str, ModuleFacts] = {}
+        # Facts by absolute path; None until a question needs facts added with `add_lazy`.
+        self._by_path: dict[str, Optional[ModuleFacts]] = {}
+        self._loaders: dict[str, Callable[[], Optional[ModuleFacts]]] = {}
         self._ambiguous: set[str] = set()  # names of two files (scripts outside packages)
         self._by_suffix: dict[str, list[str]] = {}
         self.digests: dict[str, str] = {}
-        self.ast_failed: set[str] = set()  # absolute paths
-        self.too_complex: set[str] = set()  # absolute paths
         self._tracked: Optional[dict[str, Optional[str]]] = None
         self._resolved: dict[str, tuple[str, Lookups]] = {}
         self._lookups: dict[Lookups, Lookups] = {}
@@ -595,7 +595,7 @@ class ProjectIndex:
     def uses_pydantic_v2(self) -> bool:
         """Some module of the project uses an API that only Pydantic 2 has (depends on all)."""
         return self.derived(
-            "pydantic-v2", lambda: any(facts.uses_pydantic_v2 for facts in self._by_path.values())
+            "pydantic-v2", lambda: any(facts.uses_pydantic_v2 for facts in self._every_facts())
         )
 
     def add_name(self, name: str, digest: str = "", path: str = "") -> None:
@@ -618,15 +618,49 @@ class ProjectIndex:
         self.digests[name] = digest
 
     def add(self, facts: ModuleFacts, digest: str = "") -> None:
-        if facts.ast_failed:
-            self.ast_failed.add(os.path.abspath(facts.path))
-        if facts.too_complex:
-            self.too_complex.add(os.path.abspath(facts.path))
         path = os.path.abspath(facts.path)
         self.add_name(facts.name, digest or self.digests.get(facts.name, ""), path)
+        self._loaders.pop(path, None)
+        self._place(path, facts)
+
+    def add_lazy(self, path: str, load: Callable[[], Optional[ModuleFacts]]) -> None:
+        """Facts of a module already known by name (`add_name`), read by `load` only when a
+        question needs them: a run that re-checks one file of litellm reads a few of 3,000
+        modules' facts (unpickling them all took 0.7 s). None from `load`: no facts."""
+        path = os.path.abspath(path)
+        self._by_path[path] = None  # keeps the order in which modules were added
+        self._loaders[path] = load
+
+    def load_all(self) -> None:
+        """Read every module's facts now (before forking workers that all need most)."""
+        for path in list(self._loaders):
+            self._load(path)
+
+    def _place(self, path: str, facts: ModuleFacts) -> None:
         self._by_path[path] = facts
         if self._paths.get(facts.name) == path:
             self._modules[facts.name] = facts
+
+    def _load(self, path: str) -> Optional[ModuleFacts]:
+        load = self._loaders.pop(path, None)
+        if load is None:
+            return self._by_path.get(path)
+        facts = load()
+        if facts is None:
+            del self._by_path[path]
+        else:
+            self._place(path, facts)
+        return facts
+
+    def _every_facts(self) -> list[ModuleFacts]:
+        self.load_all()
+        return [facts for facts in self._by_path.values() if facts is not None]
+
+    def __getstate__(self) -> dict[str, object]:
+        """Pickled (for workers that are not forked) with every module's facts: the loaders
+        read this process's cache."""
+        self.load_all()
+        return self.__dict__
 
     # --- dependency tracking -------------------------------------------------------------
 
@@ -665,6 +699,7 @@ class ProjectIndex:
     def all_modules(self) -> list[ModuleFacts]:
         """Every module's facts: a rule that reads them all depends on all of them."""
         self.depends_on_everything()
+        self.load_all()
         return [facts for facts in self._modules.values() if facts is not None]
 
     def whole_digest(self) -> str:
@@ -679,7 +714,7 @@ class ProjectIndex:
 
     def facts_for_path(self, path: str) -> Optional[ModuleFacts]:
         """The facts of one file (its own; no dependency on other modules)."""
-        return self._by_path.get(os.path.abspath(path))
+        return self._load(os.path.abspath(path))
 
     # --- lookups -------------------------------------------------------------------------
 
@@ -701,7 +736,13 @@ class ProjectIndex:
         found = self.find_module_name(name)
         if self._tracked is not None:
             self._tracked[name] = found
-        return self._modules.get(found) if found is not None else None
+        if found is None:
+            return None
+        facts = self._modules.get(found)
+        if facts is None and self._paths.get(found) in self._loaders:
+            self._load(self._paths[found])
+            facts = self._modules.get(found)
+        return facts
 
     def _split(self, qualified: str) -> Optional[tuple[ModuleFacts, str]]:
         """Split `pkg.mod.attr.rest` into the longest project module and the rest."""
@@ -781,7 +822,7 @@ class ProjectIndex:
 
     def _dependencies(self) -> frozenset[str]:
         targets: set[str] = set()
-        for facts in self._by_path.values():
+        for facts in self._every_facts():
             for target in facts.dependencies:
                 resolved = self.resolve(target)
                 targets.add(resolved)

@@ -24,7 +24,7 @@ import hashlib
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Callable, Optional, Union
+from typing import TYPE_CHECKING, Any, Callable, Optional, Union
 
 from fastlint.engine.fastapi import APP_OR_ROUTER_CLASSES
 from fastlint.engine.imports import ast_dotted
@@ -886,20 +886,40 @@ class _Entry:
     reliable: bool  # certainly registered, and present when its router was included
 
 
+# Attributes of a `RouteTable` that `_build` sets.
+_BUILT = frozenset(
+    {
+        "modules",
+        "owner_facts",
+        "reassigned",
+        "routes",
+        "includes",
+        "included",
+        "unknown_includes",
+        "edited",
+    }
+)
+
+
 class RouteTable:
     """Apps, routers, routes and includes of a whole project."""
 
     def __init__(self, index: ProjectIndex, replaced: Optional[ModuleFacts] = None) -> None:
         self.index = index
-        self.modules: dict[str, ModuleFacts] = {m.name: m for m in index.all_modules()}
-        if replaced is not None:
-            self.modules[replaced.name] = replaced
-        self._replaced = replaced is not None  # a fix round's text: not the index's answer
+        self._replacement = replaced  # a fix round's text: not the index's answer
+        self._replaced = replaced is not None
         self._owner_cache: dict[str, Optional[str]] = {}
         self._reordered: Optional[set[str]] = None  # None: anything may be reordered
         self._reorder_known = False
-        self._build()
         self._shadowings: Optional[dict[str, list[Shadowing]]] = None
+
+    def __getattr__(self, name: str) -> Any:
+        """The tables `_build` makes, made on first use: the shadowings of a cached run and
+        `is_responder` need none, and making them reads every module's facts."""
+        if name in _BUILT and "owner_facts" not in self.__dict__:
+            self._build()
+            return getattr(self, name)
+        raise AttributeError(name)
 
     # building ---------------------------------------------------------------------------
 
@@ -909,6 +929,9 @@ class RouteTable:
         return key if LOCAL_MARKER in key else self.index.resolve(key)
 
     def _build(self) -> None:
+        self.modules: dict[str, ModuleFacts] = {m.name: m for m in self.index.all_modules()}
+        if self._replacement is not None:
+            self.modules[self._replacement.name] = self._replacement
         self.owner_facts: dict[str, tuple[ModuleFacts, OwnerFact]] = {}
         self.reassigned: set[str] = set()
         self.routes: dict[str, list[RouteRef]] = {}

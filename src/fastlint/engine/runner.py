@@ -133,8 +133,9 @@ def _check_file(
         return FileResult([_placeholder_error(file.path, str(exc))])
     module_name, is_package = module
     absolute = os.path.abspath(file.path)
-    must_parse = python and absolute in index.ast_failed
-    if python and absolute in index.too_complex and not skips_file(source.text):
+    facts = index.facts_for_path(absolute) if python else None
+    must_parse = facts is not None and facts.ast_failed
+    if facts is not None and facts.too_complex and not skips_file(source.text):
         message = "cannot parse: the code is nested too deeply (Python's own parser gives up too)"
         return FileResult([parse_error(source, 1, 1, message)])
 
@@ -400,8 +401,8 @@ def _stat(path: str) -> Optional[os.stat_result]:
 def _lookup(state: _FileState, cache: Cache) -> None:
     """Find a cache entry for the file's current content: stat first, then content hash."""
     entry = cache.entries.get(os.path.abspath(state.file.path))
-    if entry is None or state.stat is None:
-        return
+    if entry is None or state.stat is None or entry.module_name != state.module[0]:
+        return  # (a new `__init__.py` renames modules: their facts name them)
     if entry.mtime_ns == state.stat.st_mtime_ns and entry.size == state.stat.st_size:
         state.entry = entry
         return
@@ -509,6 +510,8 @@ def run(
     fresh: dict[int, FileResult] = {}
     if to_check:
         _complete_index(index, states, cache)
+        if jobs > 1 and len(to_check) >= PARALLEL_THRESHOLD:
+            index.load_all()  # once, here: forked workers inherit them
         _prepare(index, to_check, load_rules, jobs)
         # The index lives as long as the run: the cycle collector need not scan it again
         # (nor touch its pages, which forked workers share).
@@ -618,22 +621,24 @@ def _prepare_task() -> dict[str, object]:
 
 
 def _complete_index(index: ProjectIndex, states: list[_FileState], cache: Optional[Cache]) -> None:
-    """Give the index the facts of cached files too, before anything is checked."""
+    """Give the index the facts of cached files too, before anything is checked: read from the
+    cache when a question needs them."""
     for state in states:
-        if state.file.kind != "python" or state.entry is None:
-            continue
-        path = os.path.abspath(state.file.path)
-        facts = cache.facts.get(path) if cache is not None else None
-        if facts is None:  # the facts file was lost: extract again
-            facts, digest = _facts_task((state.file.path, *state.module))
-            if facts is None:
-                continue
-            if cache is not None:
-                cache.store_facts(path, facts)
-        index.add(facts, state.entry.facts_digest or "")
+        if state.file.kind == "python" and state.entry is not None:
+            index.add_lazy(state.file.path, functools.partial(_cached_facts, state, cache))
     if cache is not None:
         # What rules computed from the whole project last time, if no module changed since.
         index.derived_values = cache.load_derived(index.derived_stamp())
+
+
+def _cached_facts(state: _FileState, cache: Optional[Cache]) -> Optional[ModuleFacts]:
+    path = os.path.abspath(state.file.path)
+    facts = cache.load_facts(path) if cache is not None else None
+    if facts is None:  # the facts file was lost: extract again
+        facts, _ = _facts_task((state.file.path, *state.module))
+        if facts is not None and cache is not None:
+            cache.store_facts(path, facts)
+    return facts
 
 
 def _remember(
