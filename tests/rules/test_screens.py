@@ -461,6 +461,56 @@ def test_fl403_screen_skips_literals_that_cannot_be_secrets(tmp_path: Path) -> N
     assert not could_fire(HardcodedSecret, unrelated, tmp_path, security)
 
 
+def test_fl403_screen_reads_the_value_of_each_secret_binding(tmp_path: Path) -> None:
+    """A secret-named binding to an expression may hold a literal only as the rule reads one:
+    `... or "literal"` or an environment lookup in its own value, or a lookup imported under
+    another name; `or "..."` elsewhere and the `os` module used for other things do not."""
+    elsewhere = (
+        "import os\n\n"
+        "def f(form, other):\n"
+        "    token = form.get('token')\n"
+        "    name = other or 'a-default-name!'\n"
+        "    return os.path.join(token, name)\n"
+    )
+    assert not could_fire(HardcodedSecret, elsewhere, tmp_path)
+    assert not could_fire(HardcodedSecret, "def f():\n    return decode_jwt_header(x)\n", tmp_path)
+    own_value = (
+        "def f(form):\n    token = (\n        form.get('token')\n        or 'abc123!xyz'\n    )\n"
+    )
+    assert could_fire(HardcodedSecret, own_value, tmp_path)
+    keyword = "client = Client(api_key=os.environ.get('KEY', 'sk-4f8a9b2c'), retries=3)\n"
+    assert could_fire(HardcodedSecret, keyword, tmp_path)
+    renamed = "from os import getenv as env\n\nTOKEN = env('TOKEN', 'abc123!xyz')\n"
+    assert could_fire(HardcodedSecret, renamed, tmp_path)
+    environ = "from os import environ as E\n\nTOKEN = E.get('TOKEN', 'abc123!xyz')\n"
+    assert could_fire(HardcodedSecret, environ, tmp_path)
+
+
+def test_fl403_statement_screen_keeps_the_definitions_a_fallback_is_in(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    files = {
+        "main.py": (
+            "import os\n"
+            "from os import environ as E\n\n"
+            "def unrelated(form, other):\n"
+            "    token = form.get('token')\n"
+            "    name = other or 'a-default-name!'\n"
+            "    return os.path.join(token, name)\n\n"
+            "def fallback(form):\n"
+            "    token = (form.get('token')  # a comment, then the fallback\n"
+            "             or 'abc123!xyz')\n"
+            "    return token\n\n"
+            "def renamed():\n"
+            "    api_key = E.get('KEY', 'sk-4f8a9b2c7d1e')\n"
+            "    return api_key\n"
+        ),
+    }
+    main, found, whole = _main_thinned_and_findings(tmp_path, monkeypatch, files, [HardcodedSecret])
+    assert "a-default-name" not in main and "abc123!xyz" in main and "sk-4f8a9b2c7d1e" in main
+    assert whole == found == [("FL403", 11), ("FL403", 15)]
+
+
 # --- FL404 ---------------------------------------------------------------------------------
 
 

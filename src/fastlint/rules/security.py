@@ -478,8 +478,9 @@ def _secret_targets(text: str) -> Iterator[tuple[str, str, int]]:
 
 def _secret_binding(text: str) -> Optional[str]:
     """How a secret-named target or keyword is bound: `NAME = "..."`, `name="..."`,
-    `name: T = "..."` give "literal" (also when the text cannot tell), any other value
-    "expression" (an `or` fallback or an environment lookup may still hold a literal), and no
+    `name: T = "..."` give "literal" (also when the text cannot tell), a value that may fall
+    back to a literal (`... or "..."`, an environment lookup written as such) "fallback", any
+    other value "expression" (a lookup under another name may still hold a literal), and no
     secret-named binding at all None. A plain literal that cannot be a secret (`""`,
     `"<your key>"`) binds nothing."""
     found: Optional[str] = None
@@ -497,7 +498,7 @@ def _secret_binding(text: str) -> Optional[str]:
                 if _binds_literal_secret(text, position):
                     return "literal"
                 continue
-            found = "expression"
+            found = _stronger(found, _expression_kind(text, position))
             continue
         # `name: annotation = value`: a bare annotation or a slice has no `=` after it.
         line_end = text.find("\n", end)
@@ -511,50 +512,123 @@ def _secret_binding(text: str) -> Optional[str]:
             if _binds_literal_secret(rest, value):
                 return "literal"
             continue
-        found = "expression"
+        found = _stronger(found, _expression_kind(text, end + value))
     return found
 
 
-def _aliases_of(project: ProjectIndex, packages: tuple[str, ...]) -> frozenset[str]:
-    """Names project modules bind to something of `packages` (built once per index; the
+def _stronger(found: Optional[str], kind: str) -> str:
+    return "fallback" if "fallback" in (found, kind) else kind
+
+
+def _expression_kind(text: str, position: int) -> str:
+    """ "fallback" when the value that starts at `position` may fall back to a literal as the
+    rule reports it (`... or "..."`, `os.getenv("X", "...")`), else "expression"."""
+    value = text[position : _value_end(text, position)]
+    if _OR_STRING_RE.search(value) or any(word in value for word in _ENV_WORDS):
+        return "fallback"
+    return "expression"
+
+
+def _value_end(text: str, position: int) -> int:
+    """Where a value that starts at `position` ends: at a comma, `;`, closing bracket or line
+    end outside brackets (a tuple is no fallback: neither `or` nor a call). Strings and
+    comments are skipped; continued lines go on."""
+    depth = 0
+    index, size = position, len(text)
+    while index < size:
+        char = text[index]
+        if char in "([{":
+            depth += 1
+        elif char in ")]}":
+            if depth == 0:
+                return index
+            depth -= 1
+        elif depth == 0 and char in ",;\n":
+            return index
+        elif char == "\\":
+            index += 2
+            continue
+        elif char == "#":
+            line_end = text.find("\n", index)
+            index = size if line_end < 0 else line_end
+            continue
+        elif char in "\"'":
+            index = _string_end(text, index)
+            continue
+        index += 1
+    return size
+
+
+def _string_end(text: str, start: int) -> int:
+    """The offset after the string literal whose quote is at `start` (or the line's end, for
+    one left open)."""
+    quote = text[start] * 3 if text.startswith(text[start] * 3, start) else text[start]
+    index = start + len(quote)
+    while index < len(text):
+        char = text[index]
+        if char == "\\":
+            index += 2
+        elif text.startswith(quote, index):
+            return index + len(quote)
+        elif char == "\n" and len(quote) == 1:
+            return index
+        else:
+            index += 1
+    return len(text)
+
+
+def _aliases_of(project: ProjectIndex, targets: tuple[str, ...]) -> frozenset[str]:
+    """Names project modules bind to something within `targets` (built once per index; the
     answer depends on every module)."""
     return project.derived(
-        f"fl403-aliases-{'-'.join(packages)}",
+        f"fl403-aliases-{'-'.join(targets)}",
         lambda: frozenset(
             alias
             for module in project.all_modules()
             for alias, target in module.imports.items()
-            if project.resolve(target).split(".")[0] in packages
+            if _within(project.resolve(target), targets)
         ),
     )
 
 
+def _within(qualified: str, targets: tuple[str, ...]) -> bool:
+    """Whether a qualified name is one of `targets` or something in one (`jwt.encode` in
+    `jwt`)."""
+    return any(qualified == t or qualified.startswith(f"{t}.") for t in targets)
+
+
+# What an environment lookup the rule reads may be imported as under another name: a module
+# imported itself (`import os as system`) still writes `getenv` or `environ` in the call.
+_ENV_TARGETS = ("os.getenv", "os.environ")
+
+
 def _secret_screen(text: str) -> Union[Literal[True], tuple[str, ...]]:
-    """What the text alone says: True when a finding may be in it, else the packages a call in
-    it must come from for one (JWT's; `os` too when a secret-named binding is an expression)."""
+    """What the text alone says: True when a finding may be in it, else what a call in it must
+    come from for one (JWT's packages; also an environment lookup, when a secret-named
+    binding is some other expression)."""
     binding = _secret_binding(text)
-    if binding == "literal":
+    # A secret-named binding to a literal, `... or "literal"` or `os.getenv("X", "literal")`.
+    if binding in ("literal", "fallback"):
         return True
-    # A JWT call: `jwt`/`jose` is in the text unless a name comes from the project.
-    if any(package in text for package in _JWT_PACKAGES):
+    # A JWT call: `jwt`/`jose` is written unless an import binds another name to it.
+    if any(package in text for package in _JWT_PACKAGES) and not words_in(text).isdisjoint(
+        _JWT_PACKAGES
+    ):
         return True
-    # A secret-named binding to `... or "literal"` or to `os.getenv("X", "literal")`.
-    from_env = binding is not None
-    if from_env and (_OR_STRING_RE.search(text) or any(word in text for word in _ENV_WORDS)):
-        return True
-    return (*_JWT_PACKAGES, "os") if from_env else _JWT_PACKAGES
+    # An environment lookup under another name (`from os import getenv as env`).
+    return (*_JWT_PACKAGES, *_ENV_TARGETS) if binding is not None else _JWT_PACKAGES
 
 
 def _may_hold_secret(code: str, facts: ModuleFacts, project: ProjectIndex) -> bool:
     """The screen of part of a file: the names imports bind count when the part writes them."""
-    packages = _secret_screen(code)
-    if packages is True:
+    targets = _secret_screen(code)
+    if targets is True:
         return True
     words = words_in(code)
-    if not words.isdisjoint(_aliases_of(project, packages)):
+    if not words.isdisjoint(_aliases_of(project, targets)):
         return True
     return any(
-        local in words and project.resolve(target).split(".")[0] in packages
+        local in words and _within(project.resolve(target), targets)
         for local, target in facts.all_imports
     )
 
@@ -715,19 +789,18 @@ client = OpenAI(api_key="sk-proj-4f8a9b2c7d1e")
 
     @classmethod
     def could_fire(cls, text: str, facts: Optional[ModuleFacts], project: ProjectIndex) -> bool:
-        packages = _secret_screen(text)
-        if packages is True or facts is None:
+        targets = _secret_screen(text)
+        if targets is True or facts is None:
             return True
         through_modules = False
         for target in _import_targets(text, facts):
             resolved = project.resolve(target)
-            package = resolved.split(".")[0]
-            if package in packages:
+            if _within(resolved, targets):
                 return True
             through_modules = through_modules or project.find_module(resolved) is not None
         # `module.make_token(...)`: a project module imported `jwt.encode as make_token`, and
         # the call must write that name.
-        return through_modules and not _aliases_of(project, packages).isdisjoint(words_in(text))
+        return through_modules and not _aliases_of(project, targets).isdisjoint(words_in(text))
 
     @classmethod
     def could_fire_in(cls, definition: Definition) -> bool:
