@@ -1222,3 +1222,39 @@ def test_route_screen_reads_banner_comments_in_linear_time() -> None:
         + "\n"
     )
     assert not may_register_routes.__wrapped__(text)
+
+
+def test_fl502_statement_screen_follows_the_receiver_of_v1_methods(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`.json()` on a response, or on a local bound from something else, is not reported, so
+    it keeps nothing; a receiver through an import, a parameter annotated with a model, a
+    module-level model object and `self` in a model's method do."""
+    files = {
+        "app/__init__.py": "",
+        "app/models.py": (
+            "from pydantic import BaseModel, ConfigDict\n\n"
+            "class User(BaseModel):\n    model_config = ConfigDict()\n    name: str\n\n"
+            "    def as_dict(self):\n        return self.dict()\n"
+        ),
+        "main.py": (
+            "from app import models\n"
+            "from app.models import User\n\n"
+            "DEFAULT = User(name='x')\n\n"
+            "async def fetch(client):\n    r = await client.get('/')\n    return r.json()\n\n"
+            "def unrelated(r: Response):\n    data = r.json()\n    return User(**data)\n\n"
+            "def annotated(user: User):\n    return user.dict()\n\n"
+            "def through_module(data):\n    return models.User.parse_obj(data)\n\n"
+            "def module_level():\n    return DEFAULT.dict()\n\n"
+            "class Admin(User):\n"
+            "    def other(self, r):\n        return r.json()\n\n"
+            "    def own(self):\n        return self.json()\n"
+        ),
+    }
+    main, found, whole = _main_thinned_and_findings(tmp_path, monkeypatch, files, [PydanticV1Api])
+    assert "client.get" not in main and "data = r.json()" not in main
+    assert all(call in main for call in ("user.dict()", "models.User.parse_obj", "DEFAULT.dict"))
+    # app/models.py: `self.dict()` on line 8; main.py: the other four
+    assert (
+        whole == found == [("FL502", 8), ("FL502", 15), ("FL502", 18), ("FL502", 21), ("FL502", 28)]
+    )

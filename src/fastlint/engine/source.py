@@ -175,3 +175,51 @@ def read_source(path: str, *, python: bool = True) -> SourceFile:
     text, encoding, bom = decode_python(data) if python else decode_text(data)
     digest = hashlib.blake2b(data, digest_size=16).hexdigest()
     return SourceFile(path, display_path(path), text, encoding, bom, digest)
+
+
+def value_end(text: str, position: int) -> int:
+    """Where an expression that starts at `position` ends, as far as the text tells: at a
+    comma, `;`, closing bracket or line end outside brackets (so a tuple ends at its first
+    comma). Strings and comments are skipped; continued lines go on."""
+    depth = 0
+    index, size = position, len(text)
+    while index < size:
+        char = text[index]
+        if char in "([{":
+            depth += 1
+        elif char in ")]}":
+            if depth == 0:
+                return index
+            depth -= 1
+        elif depth == 0 and char in ",;\n":
+            return index
+        elif char == "\\":
+            index += 2
+            continue
+        elif char == "#":
+            line_end = text.find("\n", index)
+            index = size if line_end < 0 else line_end
+            continue
+        elif char in "\"'":
+            index = string_end(text, index)
+            continue
+        index += 1
+    return size
+
+
+def string_end(text: str, start: int) -> int:
+    """The offset after the string literal whose quote is at `start` (or the line's end, for
+    one left open)."""
+    quote = text[start] * 3 if text.startswith(text[start] * 3, start) else text[start]
+    index = start + len(quote)
+    while index < len(text):
+        char = text[index]
+        if char == "\\":
+            index += 2
+        elif text.startswith(quote, index):
+            return index + len(quote)
+        elif char == "\n" and len(quote) == 1:
+            return index
+        else:
+            index += 1
+    return len(text)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import weakref
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Optional
@@ -22,8 +23,9 @@ from fastlint.engine.rule import (
     insert_after,
     insert_before,
     replace,
+    words_in,
 )
-from fastlint.engine.source import word_first
+from fastlint.engine.source import value_end, word_first
 from fastlint.engine.walk import iter_children
 
 if TYPE_CHECKING:
@@ -677,6 +679,134 @@ def _v1_validator_decorator(text: str, facts: ModuleFacts, project: ProjectIndex
     return False
 
 
+def _may_call_on_model(text: str, definition: Definition) -> bool:
+    """Whether a `.dict()`, `.json()`, `.parse_obj()` or `.from_orm()` in `text` (the
+    definition or its body) may be called on a model as the rule finds receivers: a dotted
+    name through an import or a class of the file that leads to one; a name bound in the
+    definition from something that may lead to one, or a module-level name that does
+    (`_model_words`); the first parameter of a model's method. Other receivers
+    (`response.json()` on a local bound otherwise, `self.client.json()`) are never
+    reported; calls and subscripts fall back to the words of the whole definition."""
+    facts, project = definition.facts, definition.project
+    model_words = _model_words(facts, project)
+    for match in _V1_METHOD.finditer(text):
+        receiver = _receiver_before(text, match.start())
+        if receiver is None:
+            if not words_in(definition.text).isdisjoint(model_words):
+                return True
+            continue
+        root, rest = receiver
+        if rest:
+            if _leads_through(root, rest, facts, project):
+                return True
+        elif root in model_words or _bound_from(root, definition.text, model_words):
+            return True
+        elif _in_model_class(definition):
+            return True  # `self.dict()`, `cls.parse_obj()`: the first parameter may be it
+    return False
+
+
+def _in_model_class(definition: Definition) -> bool:
+    """Whether the definition is a method of a model class (or the class itself)."""
+    facts = definition.facts
+    for index, _, kind, name in facts.definitions:
+        if index == definition.index and kind == "class":
+            qualified = f"{facts.name}.{name}" if facts.name else name
+            return definition.project.is_subclass(qualified, MODEL_ROOTS)
+    return False
+
+
+_RECEIVER_GAP = re.compile(r"[ \t\f\r\n\\]*")
+_TRAILING_WORD = re.compile(r"[^\W\d]\w*\Z")
+
+
+def _receiver_before(text: str, dot: int) -> Optional[tuple[str, str]]:
+    """The receiver of the attribute whose dot is at `dot`, as (root name, rest of the dotted
+    name); None when it is not a dotted name (a call, a subscript, a parenthesized
+    expression)."""
+    parts: list[str] = []
+    end = dot
+    while True:
+        end = _skip_gap_before(text, end)
+        match = _TRAILING_WORD.search(text, max(0, end - 200), end)
+        if match is None:
+            return None
+        parts.append(match.group())
+        start = match.start()
+        if start and (text[start - 1].isalnum() or text[start - 1] == "_"):
+            return None  # the end of a longer token (`1a`): no name
+        end = _skip_gap_before(text, start)
+        if end == 0 or text[end - 1] != ".":
+            break
+        end -= 1
+    parts.reverse()
+    return parts[0], ".".join(parts[1:])
+
+
+def _skip_gap_before(text: str, end: int) -> int:
+    """`end` moved back over spaces, line breaks and continuations."""
+    while end and text[end - 1] in " \t\f\r\n\\":
+        end -= 1
+    return end
+
+
+def _leads_through(root: str, rest: str, facts: ModuleFacts, project: ProjectIndex) -> bool:
+    """Whether `root.rest` may name a model or a module-level model object, `root` being bound
+    by an import of the file or being one of its classes or functions."""
+    leads = PydanticV1Api._leads_to_model(project)
+    bound = [target for local, target in facts.all_imports if local == root]
+    if root in facts.classes or root in facts.functions:
+        bound.append(f"{facts.name}.{root}" if facts.name else root)
+    return any(leads(project.resolve(f"{target}.{rest}")) for target in bound)
+
+
+def _bound_from(name: str, text: str, model_words: frozenset[str]) -> bool:
+    """Whether the text binds `name` (`name = ...`, `name: T`, `name: T = ...`, `name := ...`)
+    to something that writes a word of `model_words`."""
+    for match in re.finditer(rf"(?<![\w.]){re.escape(name)}[ \t]*(?::=|:|=(?!=))", text):
+        value = text[match.end() : value_end(text, match.end())]
+        if not words_in(value).isdisjoint(model_words):
+            return True
+    return False
+
+
+# Per index, the words of each file's facts that may lead to a model (`_model_words`).
+_MODEL_WORDS: weakref.WeakKeyDictionary[
+    ProjectIndex, dict[int, tuple[ModuleFacts, frozenset[str]]]
+] = weakref.WeakKeyDictionary()
+
+
+def _model_words(facts: ModuleFacts, project: ProjectIndex) -> frozenset[str]:
+    """Names of a file that may lead to a Pydantic model, found once per file: the parts of
+    its model classes' names, what its imports bind to a model or a project module, and its
+    module-level objects made from a model (or by one of its class methods)."""
+    known = _MODEL_WORDS.setdefault(project, {})
+    found = known.get(id(facts))
+    if found is not None and found[0] is facts:
+        return found[1]
+    leads = PydanticV1Api._leads_to_model(project)
+    prefix = f"{facts.name}." if facts.name else ""
+    words: set[str] = set()
+    for qualname in facts.classes:
+        if project.is_subclass(prefix + qualname, MODEL_ROOTS):
+            words.update(qualname.split("."))
+    for local, target in facts.all_imports:
+        resolved = project.resolve(target)
+        if leads(resolved) or project.find_module(resolved) is not None:
+            words.add(local)
+    for name, assignment in facts.assignments.items():
+        callee = project.resolve(assignment.callee)
+        owner = callee.rpartition(".")[0]
+        if leads(callee) or (owner and project.is_subclass(owner, MODEL_ROOTS)):
+            words.add(name)
+    for name, annotation in facts.annotations.items():
+        if leads(project.resolve(annotation)):
+            words.add(name)
+    result = frozenset(words)
+    known[id(facts)] = (facts, result)
+    return result
+
+
 class PydanticV1Api(Rule):
     code = "FL502"
     name = "pydantic-v1-api"
@@ -710,13 +840,20 @@ class PydanticV1Api(Rule):
 
     @classmethod
     def could_fire_in(cls, definition: Definition) -> bool:
-        """Each finding writes one of the reported forms inside the definition."""
-        return _writes_v1_form(definition.text)
+        """Each finding writes one of the reported forms inside the definition; a v1 method
+        is called on a receiver the code ties to a model (see `_may_call_on_model`)."""
+        return cls._may_fire_in(definition.text, definition)
 
     @classmethod
     def reads_body(cls, definition: Definition) -> bool:
         """For the forms written in it; `regex=` in a signature is in the signature."""
-        return _writes_v1_form(definition.body)
+        return cls._may_fire_in(definition.body, definition)
+
+    @classmethod
+    def _may_fire_in(cls, text: str, definition: Definition) -> bool:
+        if "validator" in text or _CONFIG_CLASS.search(text) or _V1_KEYWORD.search(text):
+            return True
+        return _V1_METHOD.search(text) is not None and _may_call_on_model(text, definition)
 
     @classmethod
     def _has_v1_form(cls, text: str, facts: ModuleFacts, project: ProjectIndex) -> bool:

@@ -14,7 +14,7 @@ from fastlint.engine.findings import Applicability, Severity
 from fastlint.engine.imports import resolve_relative
 from fastlint.engine.project import ModuleFacts, ProjectIndex
 from fastlint.engine.rule import Example, Rule, replace, words_in
-from fastlint.engine.source import word_first
+from fastlint.engine.source import value_end, word_first
 from fastlint.engine.thinning import Definition
 
 CORS_MIDDLEWARE = frozenset(
@@ -523,58 +523,10 @@ def _stronger(found: Optional[str], kind: str) -> str:
 def _expression_kind(text: str, position: int) -> str:
     """ "fallback" when the value that starts at `position` may fall back to a literal as the
     rule reports it (`... or "..."`, `os.getenv("X", "...")`), else "expression"."""
-    value = text[position : _value_end(text, position)]
+    value = text[position : value_end(text, position)]
     if _OR_STRING_RE.search(value) or any(word in value for word in _ENV_WORDS):
         return "fallback"
     return "expression"
-
-
-def _value_end(text: str, position: int) -> int:
-    """Where a value that starts at `position` ends: at a comma, `;`, closing bracket or line
-    end outside brackets (a tuple is no fallback: neither `or` nor a call). Strings and
-    comments are skipped; continued lines go on."""
-    depth = 0
-    index, size = position, len(text)
-    while index < size:
-        char = text[index]
-        if char in "([{":
-            depth += 1
-        elif char in ")]}":
-            if depth == 0:
-                return index
-            depth -= 1
-        elif depth == 0 and char in ",;\n":
-            return index
-        elif char == "\\":
-            index += 2
-            continue
-        elif char == "#":
-            line_end = text.find("\n", index)
-            index = size if line_end < 0 else line_end
-            continue
-        elif char in "\"'":
-            index = _string_end(text, index)
-            continue
-        index += 1
-    return size
-
-
-def _string_end(text: str, start: int) -> int:
-    """The offset after the string literal whose quote is at `start` (or the line's end, for
-    one left open)."""
-    quote = text[start] * 3 if text.startswith(text[start] * 3, start) else text[start]
-    index = start + len(quote)
-    while index < len(text):
-        char = text[index]
-        if char == "\\":
-            index += 2
-        elif text.startswith(quote, index):
-            return index + len(quote)
-        elif char == "\n" and len(quote) == 1:
-            return index
-        else:
-            index += 1
-    return len(text)
 
 
 def _aliases_of(project: ProjectIndex, targets: tuple[str, ...]) -> frozenset[str]:
