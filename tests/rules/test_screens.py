@@ -1258,3 +1258,36 @@ def test_fl502_statement_screen_follows_the_receiver_of_v1_methods(
     assert (
         whole == found == [("FL502", 8), ("FL502", 15), ("FL502", 18), ("FL502", 21), ("FL502", 28)]
     )
+
+
+def test_fl102_statement_screen_reads_the_receiver_of_blocking_methods(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A blocking method is reported on a receiver the code ties to its class: `.get()` on a
+    client, a dict or `super()` keeps nothing, even in a coroutine that names the class."""
+    files = {
+        "app/__init__.py": "",
+        "app/store.py": (
+            "import time\n\n"
+            "class Store:\n    def get(self, key):\n        time.sleep(1)\n        return key\n\n"
+            "store = Store()\n"
+        ),
+        "main.py": (
+            "from app.store import Store, store\n\n"
+            "async def annotated(s: Store):\n    return s.get('k')\n\n"
+            "async def response(client):\n    r = await client.get('/')\n    return Store\n\n"
+            "async def module_object():\n    return store.get('k')\n\n"
+            "async def built():\n    s = Store()\n    return s.get('k')\n\n"
+            "async def other(data: dict):\n    return data.get('k'), Store\n\n"
+            "class Cached(Store):\n"
+            "    async def fetch(self):\n        return self.get('k')\n\n"
+            "    async def parent(self):\n        return super().get('k')\n\n"
+            "    async def unrelated(self, d):\n        return d.get('x')\n"
+        ),
+    }
+    main, found, whole = _main_thinned_and_findings(
+        tmp_path, monkeypatch, files, [TransitiveBlockingCall]
+    )
+    assert all(text not in main for text in ("client.get", "data.get", "super().get", "d.get"))
+    assert all(text in main for text in ("s.get('k')", "store.get", "self.get"))
+    assert whole == found == [("FL102", 4), ("FL102", 11), ("FL102", 15), ("FL102", 22)]

@@ -8,6 +8,7 @@ import io
 import os
 import re
 import tokenize
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Optional
 
@@ -223,3 +224,45 @@ def string_end(text: str, start: int) -> int:
         else:
             index += 1
     return len(text)
+
+
+_TRAILING_NAME = re.compile(r"[^\W\d]\w*\Z")
+
+
+def receiver_before(text: str, dot: int) -> Optional[tuple[str, str]]:
+    """The receiver of the attribute whose dot is at `dot`, as (root name, rest of the dotted
+    name); None when it is not a dotted name (a call, a subscript, a parenthesized
+    expression)."""
+    parts: list[str] = []
+    end = dot
+    while True:
+        end = _skip_space_before(text, end)
+        match = _TRAILING_NAME.search(text, max(0, end - 200), end)
+        if match is None:
+            return None
+        parts.append(match.group())
+        start = match.start()
+        if start and (text[start - 1].isalnum() or text[start - 1] == "_"):
+            return None  # the end of a longer token (`1a`): no name
+        if "#" in text[text.rfind("\n", 0, start) + 1 : start]:
+            return None  # maybe a word of a comment between the receiver and its dot
+        end = _skip_space_before(text, start)
+        if end == 0 or text[end - 1] != ".":
+            break
+        end -= 1
+    parts.reverse()
+    return parts[0], ".".join(parts[1:])
+
+
+def _skip_space_before(text: str, end: int) -> int:
+    """`end` moved back over spaces, line breaks and continuations."""
+    while end and text[end - 1] in " \t\f\r\n\\":
+        end -= 1
+    return end
+
+
+def bound_values(name: str, text: str) -> Iterator[str]:
+    """What the text binds `name` to (`name = ...`, `name: T`, `name: T = ...`, `name := ...`,
+    a keyword or a default), annotation and value alike, as far as `value_end` reads them."""
+    for match in re.finditer(rf"(?<![\w.]){re.escape(name)}[ \t]*(?::=|:|=(?!=))", text):
+        yield text[match.end() : value_end(text, match.end())]

@@ -78,6 +78,14 @@ class Definition:
     def body(self) -> str:
         return "" if self.body_at is None else self.text[self.body_at :]
 
+    @property
+    def class_name(self) -> Optional[str]:
+        """The top-level class this definition is, or is a method of; None for a function."""
+        for index, _, kind, name in self.facts.definitions:
+            if index == self.index:
+                return name if kind == "class" else None
+        return None
+
 
 # (definition text, index of its top-level statement, its first and last line, offset in the
 # text where a body that could be left out starts (None: it cannot), surroundings)

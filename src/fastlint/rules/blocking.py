@@ -28,7 +28,7 @@ from fastlint.engine.findings import Applicability, Severity
 from fastlint.engine.imports import module_package, resolve_relative
 from fastlint.engine.project import ModuleFacts, ProjectIndex
 from fastlint.engine.rule import Example, PendingFix, Rule, replace, words_in
-from fastlint.engine.source import word_first
+from fastlint.engine.source import bound_values, receiver_before, word_first
 from fastlint.engine.thinning import Definition, Surroundings
 
 # --- the catalogue -------------------------------------------------------------------------
@@ -253,8 +253,8 @@ def _new_blocking_graph(project: ProjectIndex, configured: frozenset[str]) -> Ca
 
 _ASYNC_DEF = re.compile(word_first("async") + r"[\s\\]+def\b")
 # A name written as a call's callee: `helper(`, `obj.save (`, `(helper)(`, even with a line
-# continuation or a comment before the parenthesis.
-_CALLED = re.compile(r"\b(\w+)(?:[\s\\)]|#[^\n]*\n)*\(")
+# continuation or a comment before the parenthesis; not the name of a `def` or `class`.
+_CALLED = re.compile(r"(?<!\bdef )(?<!\bclass )\b(\w+)(?:[\s\\)]|#[^\n]*\n)*\(")
 # Imports that the facts do not hold: indented (in functions, classes), after `:` or `;`.
 _NESTED_IMPORT = re.compile(r"(?:^[ \t]+|[;:][ \t]*)(?:from|import)\b([^\n]*)", re.M)
 # The builtins are called by their bare names (`open(...)`, `(open)(...)`).
@@ -482,12 +482,14 @@ class _BlockingNames:
         facts: ModuleFacts,
         project: ProjectIndex,
         text: str,
-        around: frozenset[str] = frozenset(),
+        around: Optional[frozenset[str]] = None,
+        in_class: bool = False,
     ) -> bool:
         """Whether one of `callees` (names written as called in `text`) may be a blocking
         function of the project, or a blocking method called on an object whose name is in
         `words` (or, for `self`/`cls` in a method, in `around`: the module-level code and
-        classes a definition sees).
+        classes a definition sees; None for a whole file). `in_class`: the text is a class
+        or a method, whose first parameters are objects of the class.
 
         The loops run over the names written, not over every blocking name of the project."""
         plain, methods = self.plain, self.methods
@@ -508,20 +510,84 @@ class _BlockingNames:
                             return True
                     elif qualified.startswith(f"{target}.") and _reached_through(local, word, text):
                         return True  # `pkg.mod.helper()` after `import pkg`
-        # A dunder method (`__enter__`, `__call__`) runs where its name is not written as
-        # called: written anywhere, it counts.
-        called_methods = [name for name in known if name in methods]
-        if around:
-            called_methods.extend(_known_methods(self, around))
-        called_methods.extend(name for name in _dunders(self) if name in words or name in around)
         # The receiver is named in the code itself (`store.get()`, `s: Store`), except for
         # `self`/`cls` in a method, whose class (and its bases) the code around it names.
-        if "self" not in words and "cls" not in words:
-            around = frozenset()
+        seen = around if around is not None else frozenset()
+        own = seen if "self" in words or "cls" in words else frozenset()
+        called_methods = [name for name in known if name in methods]
+        if around is not None:
+            # In a definition, where each call is on (`_called_on`).
+            first = {"self", "cls"}.union(_FIRST_PARAMETER.findall(text) if in_class else ())
+            if any(
+                _called_on(methods[name], name, text, words, own, seen, first)
+                for name in called_methods
+            ):
+                return True
+            called_methods = _known_methods(self, around)
+        # A dunder method (`__enter__`, `__call__`) runs where its name is not written as
+        # called: written anywhere, it counts.
+        called_methods = [
+            *called_methods,
+            *(name for name in _dunders(self) if name in words or name in seen),
+        ]
         return any(
-            not methods[name].isdisjoint(words) or not methods[name].isdisjoint(around)
+            not methods[name].isdisjoint(words) or not methods[name].isdisjoint(own)
             for name in called_methods
         )
+
+
+def _called_on(
+    objects: frozenset[str],
+    method: str,
+    text: str,
+    words: frozenset[str],
+    own: frozenset[str],
+    seen: frozenset[str],
+    first: set[str],
+) -> bool:
+    """Whether a call of `method` in a definition's text may be on one of `objects` (a
+    blocking method's classes, their objects and aliases), as the rule finds receivers: a
+    dotted name that goes through one of them, a name the definition binds from one
+    (`s: Store`, `s = Store()`), the first parameter of a method (`first`) of a class the
+    code around names (`seen`). `super()` is none of them; other calls, subscripts and
+    parenthesized receivers, and names bound by `with ... as`, fall back to every word of
+    the definition (and, with `self`/`cls` in it, of the code around: `own`)."""
+    for match in _method_call(method).finditer(text):
+        receiver = receiver_before(text, match.start())
+        if receiver is None:
+            if _SUPER_CALL.search(text, 0, match.start()) is None and not (
+                objects.isdisjoint(words) and objects.isdisjoint(own)
+            ):
+                return True
+            continue
+        root, rest = receiver
+        if root in first and not (objects.isdisjoint(seen) and objects.isdisjoint(words)):
+            return True  # (a class's own text names it, too)
+        if root in objects or not objects.isdisjoint(rest.split(".")):
+            return True
+        if any(not objects.isdisjoint(words_in(value)) for value in bound_values(root, text)):
+            return True
+        if _bound_by_as(root).search(text) and not objects.isdisjoint(words):
+            return True
+    return False
+
+
+# The first parameter of each function of a text: of a method, it is its class's object.
+_FIRST_PARAMETER = re.compile(r"\bdef[ \t]+\w+[ \t]*\(\s*(\w+)")
+# `super().method(`: the rule's receiver is `builtins.super`, never a project class.
+_SUPER_CALL = re.compile(r"\bsuper[ \t]*\([^()]*\)[ \t]*\Z")
+
+
+@functools.lru_cache(maxsize=1024)
+def _method_call(method: str) -> re.Pattern[str]:
+    """`.method(` as written, from its dot (`(obj.method)(` too)."""
+    return re.compile(rf"\.{_AFTER_DOT}{method}(?!\w){_BEFORE_DOT}\(")
+
+
+@functools.lru_cache(maxsize=1024)
+def _bound_by_as(name: str) -> re.Pattern[str]:
+    """`with Store() as name`: the rule takes the receiver's class from the `with` item."""
+    return re.compile(rf"\bas[ \t]+{re.escape(name)}(?!\w)")
 
 
 # Lists worked out from one project's blocking names, kept while its files are screened: the
@@ -815,8 +881,10 @@ def _calls_blocking_helper(
     facts: Optional[ModuleFacts],
     project: ProjectIndex,
     around: Optional[Surroundings] = None,
+    in_class: bool = False,
 ) -> bool:
-    """The FL102 screen of a file, or of one definition and what it can see (`around`)."""
+    """The FL102 screen of a file, or of one definition and what it can see (`around`);
+    `in_class`: the definition is a class or one of its methods."""
     if not _ASYNC_DEF.search(text):
         return False
     if facts is None:
@@ -829,7 +897,9 @@ def _calls_blocking_helper(
     # annotation, a word in a string) is not one. Module-level code may alias a helper under
     # another name (`run = helper`), so all of its names count.
     callees = frozenset(_CALLED.findall(text))
-    return names.may_be_called(callees, words, facts, project, text, words_in(around.code))
+    return names.may_be_called(
+        callees, words, facts, project, text, words_in(around.code), in_class
+    )
 
 
 # One file's definitions are screened in turn with the same surroundings.
@@ -1338,7 +1408,11 @@ class Deployer:
     def could_fire_in(cls, definition: Definition) -> bool:
         """`could_fire` on the definition and the module-level code and classes it sees."""
         return _calls_blocking_helper(
-            definition.text, definition.facts, definition.project, definition.around
+            definition.text,
+            definition.facts,
+            definition.project,
+            definition.around,
+            definition.class_name is not None,
         )
 
     def visit_Call(self, node: cst.Call) -> None:

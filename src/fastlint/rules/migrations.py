@@ -25,7 +25,7 @@ from fastlint.engine.rule import (
     replace,
     words_in,
 )
-from fastlint.engine.source import value_end, word_first
+from fastlint.engine.source import bound_values, receiver_before, word_first
 from fastlint.engine.walk import iter_children
 
 if TYPE_CHECKING:
@@ -690,7 +690,7 @@ def _may_call_on_model(text: str, definition: Definition) -> bool:
     facts, project = definition.facts, definition.project
     model_words = _model_words(facts, project)
     for match in _V1_METHOD.finditer(text):
-        receiver = _receiver_before(text, match.start())
+        receiver = receiver_before(text, match.start())
         if receiver is None:
             if not words_in(definition.text).isdisjoint(model_words):
                 return True
@@ -699,7 +699,10 @@ def _may_call_on_model(text: str, definition: Definition) -> bool:
         if rest:
             if _leads_through(root, rest, facts, project):
                 return True
-        elif root in model_words or _bound_from(root, definition.text, model_words):
+        elif root in model_words or any(
+            not words_in(value).isdisjoint(model_words)
+            for value in bound_values(root, definition.text)
+        ):
             return True
         elif _in_model_class(definition):
             return True  # `self.dict()`, `cls.parse_obj()`: the first parameter may be it
@@ -708,46 +711,10 @@ def _may_call_on_model(text: str, definition: Definition) -> bool:
 
 def _in_model_class(definition: Definition) -> bool:
     """Whether the definition is a method of a model class (or the class itself)."""
-    facts = definition.facts
-    for index, _, kind, name in facts.definitions:
-        if index == definition.index and kind == "class":
-            qualified = f"{facts.name}.{name}" if facts.name else name
-            return definition.project.is_subclass(qualified, MODEL_ROOTS)
-    return False
-
-
-_RECEIVER_GAP = re.compile(r"[ \t\f\r\n\\]*")
-_TRAILING_WORD = re.compile(r"[^\W\d]\w*\Z")
-
-
-def _receiver_before(text: str, dot: int) -> Optional[tuple[str, str]]:
-    """The receiver of the attribute whose dot is at `dot`, as (root name, rest of the dotted
-    name); None when it is not a dotted name (a call, a subscript, a parenthesized
-    expression)."""
-    parts: list[str] = []
-    end = dot
-    while True:
-        end = _skip_gap_before(text, end)
-        match = _TRAILING_WORD.search(text, max(0, end - 200), end)
-        if match is None:
-            return None
-        parts.append(match.group())
-        start = match.start()
-        if start and (text[start - 1].isalnum() or text[start - 1] == "_"):
-            return None  # the end of a longer token (`1a`): no name
-        end = _skip_gap_before(text, start)
-        if end == 0 or text[end - 1] != ".":
-            break
-        end -= 1
-    parts.reverse()
-    return parts[0], ".".join(parts[1:])
-
-
-def _skip_gap_before(text: str, end: int) -> int:
-    """`end` moved back over spaces, line breaks and continuations."""
-    while end and text[end - 1] in " \t\f\r\n\\":
-        end -= 1
-    return end
+    name, module = definition.class_name, definition.facts.name
+    if name is None:
+        return False
+    return definition.project.is_subclass(f"{module}.{name}" if module else name, MODEL_ROOTS)
 
 
 def _leads_through(root: str, rest: str, facts: ModuleFacts, project: ProjectIndex) -> bool:
@@ -758,16 +725,6 @@ def _leads_through(root: str, rest: str, facts: ModuleFacts, project: ProjectInd
     if root in facts.classes or root in facts.functions:
         bound.append(f"{facts.name}.{root}" if facts.name else root)
     return any(leads(project.resolve(f"{target}.{rest}")) for target in bound)
-
-
-def _bound_from(name: str, text: str, model_words: frozenset[str]) -> bool:
-    """Whether the text binds `name` (`name = ...`, `name: T`, `name: T = ...`, `name := ...`)
-    to something that writes a word of `model_words`."""
-    for match in re.finditer(rf"(?<![\w.]){re.escape(name)}[ \t]*(?::=|:|=(?!=))", text):
-        value = text[match.end() : value_end(text, match.end())]
-        if not words_in(value).isdisjoint(model_words):
-            return True
-    return False
 
 
 # Per index, the words of each file's facts that may lead to a model (`_model_words`).
