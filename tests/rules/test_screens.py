@@ -473,6 +473,14 @@ def test_fl403_screen_reads_the_value_of_each_secret_binding(tmp_path: Path) -> 
         "    return os.path.join(token, name)\n"
     )
     assert not could_fire(HardcodedSecret, elsewhere, tmp_path)
+    # The fallback of `or` is a call, and an `or` inside a call is no fallback of the binding.
+    no_literal = (
+        "import os\n\n"
+        "def f(api_key, wrap):\n"
+        "    api_key = api_key or os.getenv('API_KEY')\n"
+        "    token = wrap(api_key or 'abc123!xyz')\n"
+    )
+    assert not could_fire(HardcodedSecret, no_literal, tmp_path)
     assert not could_fire(HardcodedSecret, "def f():\n    return decode_jwt_header(x)\n", tmp_path)
     own_value = (
         "def f(form):\n    token = (\n        form.get('token')\n        or 'abc123!xyz'\n    )\n"

@@ -14,7 +14,7 @@ from fastlint.engine.findings import Applicability, Severity
 from fastlint.engine.imports import resolve_relative
 from fastlint.engine.project import ModuleFacts, ProjectIndex
 from fastlint.engine.rule import Example, Rule, replace, words_in
-from fastlint.engine.source import value_end, word_first
+from fastlint.engine.source import string_end, value_end, word_first
 from fastlint.engine.thinning import Definition
 
 CORS_MIDDLEWARE = frozenset(
@@ -522,11 +522,42 @@ def _stronger(found: Optional[str], kind: str) -> str:
 
 def _expression_kind(text: str, position: int) -> str:
     """ "fallback" when the value that starts at `position` may fall back to a literal as the
-    rule reports it (`... or "..."`, `os.getenv("X", "...")`), else "expression"."""
+    rule reports it, else "expression": the value is `... or "..."` (not an `or` inside a
+    call or a display), or a call of something named like an environment lookup
+    (`os.getenv("X", "...")`; not `key or os.getenv("X")`, whose fallback is no literal)."""
     value = text[position : value_end(text, position)]
-    if _OR_STRING_RE.search(value) or any(word in value for word in _ENV_WORDS):
+    # Parentheses that open the value: `(a or "b")` is still an `or`.
+    outer = value[: len(value) - len(value.lstrip(" \t\n("))].count("(")
+    if any(_depth_at(value, m.start()) <= outer for m in _OR_STRING_RE.finditer(value)):
+        return "fallback"
+    call = _LEADING_CALL.match(value)
+    if call is not None and any(word in call.group(1) for word in _ENV_WORDS):
         return "fallback"
     return "expression"
+
+
+# A value that starts with a call of a dotted name (group 1).
+_LEADING_CALL = re.compile(r"[\s(\\]*([^\W\d]\w*(?:[\s\\]*\.[\s\\]*\w+)*)[\s\\]*\(")
+
+
+def _depth_at(text: str, index: int) -> int:
+    """How many brackets are open at `index` of `text` (strings and comments skipped)."""
+    depth, position = 0, 0
+    while position < index:
+        char = text[position]
+        if char in "([{":
+            depth += 1
+        elif char in ")]}":
+            depth -= 1
+        elif char in "\"'":
+            position = string_end(text, position)
+            continue
+        elif char == "#":
+            line_end = text.find("\n", position)
+            position = len(text) if line_end < 0 else line_end
+            continue
+        position += 1
+    return depth
 
 
 def _aliases_of(project: ProjectIndex, targets: tuple[str, ...]) -> frozenset[str]:
