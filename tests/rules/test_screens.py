@@ -1299,3 +1299,52 @@ def test_fl102_statement_screen_reads_the_receiver_of_blocking_methods(
     assert all(text not in main for text in ("client.get", "data.get", "super().get", "d.get"))
     assert all(text in main for text in ("s.get('k')", "store.get", "self.get"))
     assert whole == found == [("FL102", 4), ("FL102", 11), ("FL102", 15), ("FL102", 22)]
+
+
+def test_fl101_statement_screen_follows_dotted_names_and_imports_over_several_lines(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`app.clients.cache.get()` reaches no blocking object, though `app.clients.http` is one:
+    a dotted name is followed as far as names that may block go. An import in parentheses
+    over several lines binds its names, not everything its module may reach."""
+    files = {
+        "app/__init__.py": "from app import clients\n",
+        "app/clients.py": "import requests\nhttp = requests.Session()\ncache = {}\n",
+        "app/slow.py": "from time import sleep as nap\nfrom json import dumps\n",
+        "main.py": (
+            "import app\n\n"
+            "async def member():\n    app.clients.http.get('u')\n\n"
+            "async def sibling():\n    return app.clients.cache.get('k')\n\n"
+            "async def nested_nap():\n"
+            "    from app.slow import (\n        nap,  # slow\n    )\n    nap(1)\n\n"
+            "async def nested_dumps():\n"
+            "    from app.slow import (\n        dumps,\n    )\n    return dumps({})\n"
+        ),
+    }
+    main, found, whole = _main_thinned_and_findings(
+        tmp_path, monkeypatch, files, [BlockingCallInAsync]
+    )
+    assert "cache.get" not in main and "dumps({})" not in main and "nap(1)" in main
+    assert whole == found == [("FL101", 4), ("FL101", 13)]
+
+
+def test_fl102_statement_screen_sees_helpers_imported_under_another_name_in_a_function(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`from app.slow import (nap as rest)` inside the coroutine, then `rest()`: the rule
+    follows the import; the screen knew only module-level aliases."""
+    files = {
+        "app/__init__.py": "",
+        "app/slow.py": "import time\n\ndef nap():\n    time.sleep(1)\n",
+        "main.py": (
+            "import json\n\n"
+            "async def aliased_inside():\n"
+            "    from app.slow import (\n        nap as rest,\n    )\n    rest()\n\n"
+            "async def other():\n    return json.dumps({})\n"
+        ),
+    }
+    main, found, whole = _main_thinned_and_findings(
+        tmp_path, monkeypatch, files, [TransitiveBlockingCall]
+    )
+    assert "rest()" in main and "json.dumps" not in main
+    assert whole == found == [("FL102", 7)]

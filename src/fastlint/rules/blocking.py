@@ -475,6 +475,12 @@ class _BlockingNames:
     # A blocking method's name → the names of the objects it may be called on.
     methods: dict[str, frozenset[str]]
 
+    @functools.cached_property
+    def qualified(self) -> frozenset[str]:
+        """The qualified names in `plain`, classes also by themselves (not `.__init__`)."""
+        names = {qualified for found in self.plain.values() for _, qualified in found}
+        return frozenset(names | {name.removesuffix(".__init__") for name in names})
+
     def may_be_called(
         self,
         callees: frozenset[str],
@@ -510,6 +516,16 @@ class _BlockingNames:
                             return True
                     elif qualified.startswith(f"{target}.") and _reached_through(local, word, text):
                         return True  # `pkg.mod.helper()` after `import pkg`
+        # An import in a function binds a helper under another name (`from m import (\n
+        # Logging as Make,\n)`, then `Make()`): module-level imports are in `plain`.
+        for local, target in facts.all_imports:
+            if (
+                local in callees
+                and local not in plain
+                and (target in self.qualified or project.resolve(target) in self.qualified)
+                and _written_bare(local, text)
+            ):
+                return True
         # The receiver is named in the code itself (`store.get()`, `s: Store`), except for
         # `self`/`cls` in a method, whose class (and its bases) the code around it names.
         seen = around if around is not None else frozenset()
@@ -685,6 +701,15 @@ def _after(name: str) -> re.Pattern[str]:
     return re.compile(rf"{word_first(name)}(?={_BEFORE_DOT}\.{_AFTER_DOT}(\w+))")
 
 
+@functools.lru_cache(maxsize=1024)
+def _chains_after(name: str) -> re.Pattern[str]:
+    """The attributes written after `name` (group 1: from the first dot)."""
+    return re.compile(rf"{word_first(name)}((?:{_BEFORE_DOT}\.{_AFTER_DOT}\w+)+)")
+
+
+_WORD = re.compile(r"\w+")
+
+
 # An import statement on a line of its own (up to a `;`, after which other code may follow).
 _IMPORT_LINE = re.compile(r"^[ \t]*(?:from|import)\b[^\n;]*", re.M)
 
@@ -703,6 +728,7 @@ class _FileWords:
         self.around = around
         self._dotted: Optional[frozenset[str]] = None
         self._after: dict[str, frozenset[str]] = {}
+        self._chains: dict[str, frozenset[tuple[str, ...]]] = {}
         self._code: Optional[str] = None
 
     @property
@@ -737,6 +763,20 @@ class _FileWords:
 
     def has_attribute(self, leaves: Leaves) -> bool:
         return leaves is None or not leaves.isdisjoint(self.dotted)
+
+    def chains(self, name: str) -> frozenset[tuple[str, ...]]:
+        """The dotted names written after `name.` (`litellm.llms.client.post` gives
+        ("llms", "client", "post")), other than in import statements; in what the
+        definition sees, too."""
+        found = self._chains.get(name)
+        if found is None:
+            code = self.code
+            found = frozenset(
+                tuple(_WORD.findall(_COMMENT.sub("", chain)))
+                for chain in (_chains_after(name).findall(code) if name in code else ())
+            )
+            self._chains[name] = found
+        return found | self.around.chains(name) if self.around is not None else found
 
 
 def _import_may_block(
@@ -781,17 +821,45 @@ def _import_may_block(
                     return True
         elif name in screens.fl101:
             if local is not None and project.find_module_name(name) is not None:
-                # A project module (`import litellm`): a call through it names the member it
-                # goes through (`litellm.client.post()`), so only the members written count,
+                # A project module (`import litellm`): a call through it names the members it
+                # goes through (`litellm.llms.client.post()`), so only the names written count,
                 # not everything under the module that may block. (The rule does not follow
                 # an alias of the module, `m = litellm`, nor does this.)
-                for member in words.after(local):
-                    under = f"{name}.{member}"
-                    if under in screens.fl101 and words.has_attribute(screens.fl101[under]):
-                        return True
+                if any(
+                    _chain_may_block(name, chain, screens.fl101, project, words)
+                    for chain in words.chains(local)
+                ):
+                    return True
             elif words.has_attribute(screens.fl101[name]):
                 return True
     return False
+
+
+_COMMENT = re.compile(r"#[^\n]*")
+
+
+def _chain_may_block(
+    module: str,
+    chain: tuple[str, ...],
+    fl101: dict[str, Leaves],
+    project: ProjectIndex,
+    words: _FileWords,
+) -> bool:
+    """Whether `module.a.b.c` (`chain`: a, b, c) may reach a blocking call, followed as far as
+    the FL101 names go: under a module only a name that may block counts; after an object
+    that may block, its method must be one of its blocking leaves (or be written elsewhere,
+    when the chain ends at the object)."""
+    current, leaves, is_module = module, fl101[module], True
+    for part in chain:
+        under = f"{current}.{part}"
+        if under not in fl101:
+            resolved = project.resolve(under)
+            if resolved not in fl101:
+                return not is_module and (leaves is None or part in leaves)
+            under = resolved
+        current, leaves = under, fl101[under]
+        is_module = project.find_module_name(under) == under
+    return words.has_attribute(leaves)
 
 
 _FROM_IMPORT = re.compile(r"from[ \t]+(\.*)([\w.]*)[ \t]+import[ \t]+(.*)")
@@ -818,9 +886,14 @@ def _nested_imports(text: str, facts: ModuleFacts) -> Iterator[tuple[Optional[st
             dots, module, names = from_import.groups()
             base = resolve_relative(package, len(dots), module or None) if dots else module
             names = names.strip()
+            if names.startswith("(") and ")" not in names:
+                # `from pkg import (\n    a,\n    b as c,\n)`: the names up to the `)`.
+                close = text.find(")", match.end())
+                if close >= 0:
+                    names += _COMMENT.sub("", text[match.end() : close + 1])
             if names.startswith("(") and names.endswith(")"):
                 names = names[1:-1]
-            parts = [part.strip() for part in names.split(",") if part.strip()]
+            parts = [" ".join(part.split()) for part in names.split(",") if part.strip()]
             parsed = [_IMPORTED_NAME.match(part) for part in parts]
             if not parts or "(" in names or not all(parsed):
                 yield None, base
