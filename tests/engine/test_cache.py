@@ -323,3 +323,30 @@ def test_a_new_package_marker_renames_cached_modules(tmp_path: Path) -> None:
     project_module._is_package_directory.cache_clear()
     result = lint(tmp_path)
     assert [f.code for f in result.findings] == ["FL301"] and result.files_cached == 0
+
+
+def test_a_recheck_asks_the_cached_route_answers_without_reading_every_module(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """FL203 asks whether a router may add dependencies (whose parameters an endpoint need
+    not declare): answered from the last run, not by building the route table again."""
+    routes = (
+        "from fastapi import APIRouter\n\nrouter = APIRouter()\n\n\n"
+        "@router.get('/items/{item_id}')\nasync def read() -> dict[str, str]:\n    return {}\n"
+    )
+    files = {f"pkg/helpers_{i}.py": BLOCKING_HELPER.format(i=i) for i in range(6)}
+    write_tree(tmp_path, {**files, "pkg/__init__.py": "", "pkg/routes.py": routes})
+    codes = tuple(entry.code for entry in CATALOG)
+    cold = lint(tmp_path, codes=codes)
+    assert [(f.path, f.code) for f in cold.findings] == [("pkg/routes.py", "FL203")]
+    read: list[str] = []
+    load_facts = cache_module.Cache.load_facts
+
+    def spy(self: cache_module.Cache, path: str) -> Optional[ModuleFacts]:
+        read.append(path)
+        return load_facts(self, path)
+
+    monkeypatch.setattr(cache_module.Cache, "load_facts", spy)
+    (tmp_path / "pkg/routes.py").write_text(routes + "# edited\n")
+    result = lint(tmp_path, codes=codes)
+    assert result.findings == cold.findings and result.files_cached == 7 and read == []

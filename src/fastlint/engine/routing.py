@@ -1054,13 +1054,23 @@ class RouteTable:
 
     # lookups ----------------------------------------------------------------------------
 
-    def may_add_dependencies(self, key: str, seen: Optional[set[str]] = None) -> bool:
+    def may_add_dependencies(self, key: str) -> bool:
         """Whether an app or router, or anything it is included into, may add dependencies.
 
         Unknown counts as yes: an owner we did not see created, a parameter, an include the
-        table cannot resolve that passes `dependencies=`.
+        table cannot resolve that passes `dependencies=`. The owners that certainly add none
+        are kept with the project's other derived values: a cached run asks without building
+        the table (which reads every module's facts).
         """
-        seen = seen if seen is not None else set()
+        if self._replaced:
+            return self._adds_dependencies(key, set())
+        quiet = self.index.derived("route-owners-without-dependencies", self._quiet_owners)
+        return key not in quiet
+
+    def _quiet_owners(self) -> frozenset[str]:
+        return frozenset(key for key in self.owner_facts if not self._adds_dependencies(key, set()))
+
+    def _adds_dependencies(self, key: str, seen: set[str]) -> bool:
         if key in seen:
             return False
         seen.add(key)
@@ -1078,7 +1088,7 @@ class RouteTable:
                     continue
                 if include.has_dependencies:
                     return True
-                if receiver == "?" or self.may_add_dependencies(receiver, seen):
+                if receiver == "?" or self._adds_dependencies(receiver, seen):
                     return True
         return False
 
