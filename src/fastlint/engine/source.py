@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import functools
 import hashlib
 import io
 import os
@@ -264,5 +265,12 @@ def _skip_space_before(text: str, end: int) -> int:
 def bound_values(name: str, text: str) -> Iterator[str]:
     """What the text binds `name` to (`name = ...`, `name: T`, `name: T = ...`, `name := ...`,
     a keyword or a default), annotation and value alike, as far as `value_end` reads them."""
-    for match in re.finditer(rf"(?<![\w.]){re.escape(name)}[ \t]*(?::=|:|=(?!=))", text):
+    for match in _binding(name).finditer(text):
         yield text[match.end() : value_end(text, match.end())]
+
+
+@functools.lru_cache(maxsize=1024)
+def _binding(name: str) -> re.Pattern[str]:
+    """`name` bound (not an attribute), written name first as `word_first` explains."""
+    escaped = re.escape(name)
+    return re.compile(rf"{escaped}(?<![\w.]{escaped})[ \t]*(?::=|:|=(?!=))")

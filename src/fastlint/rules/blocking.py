@@ -568,22 +568,27 @@ def _called_on(
     code around names (`seen`). `super()` is none of them; other calls, subscripts and
     parenthesized receivers, and names bound by `with ... as`, fall back to every word of
     the definition (and, with `self`/`cls` in it, of the code around: `own`)."""
+    named = not (objects.isdisjoint(words) and objects.isdisjoint(own))
+    roots: set[str] = set()  # plain names already asked about
     for match in _method_call(method).finditer(text):
         receiver = receiver_before(text, match.start())
         if receiver is None:
-            if _SUPER_CALL.search(text, 0, match.start()) is None and not (
-                objects.isdisjoint(words) and objects.isdisjoint(own)
-            ):
+            if named and _SUPER_CALL.search(text, 0, match.start()) is None:
                 return True
             continue
         root, rest = receiver
-        if root in first and not (objects.isdisjoint(seen) and objects.isdisjoint(words)):
-            return True  # (a class's own text names it, too)
         if root in objects or not objects.isdisjoint(rest.split(".")):
             return True
+        if root in roots:
+            continue
+        roots.add(root)
+        if root in first and not (objects.isdisjoint(seen) and objects.isdisjoint(words)):
+            return True  # (a class's own text names it, too)
+        if not named:
+            continue  # a binding or a `with` item would write one of them
         if any(not objects.isdisjoint(words_in(value)) for value in bound_values(root, text)):
             return True
-        if _bound_by_as(root).search(text) and not objects.isdisjoint(words):
+        if _bound_by_as(root).search(text):
             return True
     return False
 

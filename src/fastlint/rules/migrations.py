@@ -689,19 +689,27 @@ def _may_call_on_model(text: str, definition: Definition) -> bool:
     reported; calls and subscripts fall back to the words of the whole definition."""
     facts, project = definition.facts, definition.project
     model_words = _model_words(facts, project)
+    named = not words_in(definition.text).isdisjoint(model_words)
+    asked: set[tuple[str, str]] = set()
     for match in _V1_METHOD.finditer(text):
         receiver = receiver_before(text, match.start())
         if receiver is None:
-            if not words_in(definition.text).isdisjoint(model_words):
+            if named:
                 return True
             continue
+        if receiver in asked:
+            continue
+        asked.add(receiver)
         root, rest = receiver
         if rest:
             if _leads_through(root, rest, facts, project):
                 return True
-        elif root in model_words or any(
-            not words_in(value).isdisjoint(model_words)
-            for value in bound_values(root, definition.text)
+        elif root in model_words or (
+            named
+            and any(
+                not words_in(value).isdisjoint(model_words)
+                for value in bound_values(root, definition.text)
+            )
         ):
             return True
         elif _in_model_class(definition):
