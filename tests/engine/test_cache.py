@@ -293,11 +293,21 @@ def test_a_recheck_reads_only_the_facts_it_asks_for(
 ) -> None:
     """Facts of cached files are read when a question needs them: a comment edit in one
     module of litellm read 3,000 modules' facts (0.7 s) to re-check that one file."""
+    cold, result, read = _recheck_after_a_comment(tmp_path, monkeypatch, ROUTES)
+    assert [(f.path, f.code) for f in cold.findings] == [("pkg/routes.py", "FL102")]
+    assert result.findings == cold.findings and result.files_cached == 7
+    assert read == [os.path.join("pkg", "helpers_1.py")]
+
+
+def _recheck_after_a_comment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, routes: str
+) -> tuple[RunResult, RunResult, list[str]]:
+    """Every rule on six helper modules and `routes`, then again after a comment was added to
+    `routes`: both results, and the facts the second run read from the cache (relative paths)."""
     files = {f"pkg/helpers_{i}.py": BLOCKING_HELPER.format(i=i) for i in range(6)}
-    write_tree(tmp_path, {**files, "pkg/__init__.py": "", "pkg/routes.py": ROUTES})
+    write_tree(tmp_path, {**files, "pkg/__init__.py": "", "pkg/routes.py": routes})
     codes = tuple(entry.code for entry in CATALOG)
     cold = lint(tmp_path, codes=codes)
-    assert [(f.path, f.code) for f in cold.findings] == [("pkg/routes.py", "FL102")]
     read: list[str] = []
     load_facts = cache_module.Cache.load_facts
 
@@ -306,10 +316,8 @@ def test_a_recheck_reads_only_the_facts_it_asks_for(
         return load_facts(self, path)
 
     monkeypatch.setattr(cache_module.Cache, "load_facts", spy)
-    (tmp_path / "pkg/routes.py").write_text(ROUTES + "# edited\n")
-    result = lint(tmp_path, codes=codes)
-    assert result.findings == cold.findings and result.files_cached == 7
-    assert read == [os.path.join("pkg", "helpers_1.py")]
+    (tmp_path / "pkg/routes.py").write_text(routes + "# edited\n")
+    return cold, lint(tmp_path, codes=codes), read
 
 
 def test_a_new_package_marker_renames_cached_modules(tmp_path: Path) -> None:
@@ -334,19 +342,6 @@ def test_a_recheck_asks_the_cached_route_answers_without_reading_every_module(
         "from fastapi import APIRouter\n\nrouter = APIRouter()\n\n\n"
         "@router.get('/items/{item_id}')\nasync def read() -> dict[str, str]:\n    return {}\n"
     )
-    files = {f"pkg/helpers_{i}.py": BLOCKING_HELPER.format(i=i) for i in range(6)}
-    write_tree(tmp_path, {**files, "pkg/__init__.py": "", "pkg/routes.py": routes})
-    codes = tuple(entry.code for entry in CATALOG)
-    cold = lint(tmp_path, codes=codes)
+    cold, result, read = _recheck_after_a_comment(tmp_path, monkeypatch, routes)
     assert [(f.path, f.code) for f in cold.findings] == [("pkg/routes.py", "FL203")]
-    read: list[str] = []
-    load_facts = cache_module.Cache.load_facts
-
-    def spy(self: cache_module.Cache, path: str) -> Optional[ModuleFacts]:
-        read.append(path)
-        return load_facts(self, path)
-
-    monkeypatch.setattr(cache_module.Cache, "load_facts", spy)
-    (tmp_path / "pkg/routes.py").write_text(routes + "# edited\n")
-    result = lint(tmp_path, codes=codes)
     assert result.findings == cold.findings and result.files_cached == 7 and read == []

@@ -907,7 +907,6 @@ class RouteTable:
     def __init__(self, index: ProjectIndex, replaced: Optional[ModuleFacts] = None) -> None:
         self.index = index
         self._replacement = replaced  # a fix round's text: not the index's answer
-        self._replaced = replaced is not None
         self._owner_cache: dict[str, Optional[str]] = {}
         self._reordered: Optional[set[str]] = None  # None: anything may be reordered
         self._reorder_known = False
@@ -1062,7 +1061,7 @@ class RouteTable:
         are kept with the project's other derived values: a cached run asks without building
         the table (which reads every module's facts).
         """
-        if self._replaced:
+        if self._replacement is not None:
             return self._adds_dependencies(key, set())
         quiet = self.index.derived("route-owners-without-dependencies", self._quiet_owners)
         return key not in quiet
@@ -1135,7 +1134,7 @@ class RouteTable:
     def shadowed_in(self, module: str) -> list[Shadowing]:
         """The unreachable routes registered in one module."""
         if self._shadowings is None:
-            if self._replaced:
+            if self._replacement is not None:
                 self._shadowings = self._compute()
             else:
                 self._shadowings = self.index.derived("route-shadowing", self._compute)

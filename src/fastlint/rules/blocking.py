@@ -573,7 +573,8 @@ def _called_on(
     for match in _method_call(method).finditer(text):
         receiver = receiver_before(text, match.start())
         if receiver is None:
-            if named and _SUPER_CALL.search(text, 0, match.start()) is None:
+            before = match.start()
+            if named and _SUPER_CALL.search(text, max(0, before - 200), before) is None:
                 return True
             continue
         root, rest = receiver
@@ -594,7 +595,7 @@ def _called_on(
 
 
 # The first parameter of each function of a text: of a method, it is its class's object.
-_FIRST_PARAMETER = re.compile(r"\bdef[ \t]+\w+[ \t]*\(\s*(\w+)")
+_FIRST_PARAMETER = re.compile(word_first("def") + r"[ \t]+\w+[ \t]*\(\s*(\w+)")
 # `super().method(`: the rule's receiver is `builtins.super`, never a project class.
 _SUPER_CALL = re.compile(r"\bsuper[ \t]*\([^()]*\)[ \t]*\Z")
 
@@ -608,7 +609,7 @@ def _method_call(method: str) -> re.Pattern[str]:
 @functools.lru_cache(maxsize=1024)
 def _bound_by_as(name: str) -> re.Pattern[str]:
     """`with Store() as name`: the rule takes the receiver's class from the `with` item."""
-    return re.compile(rf"\bas[ \t]+{re.escape(name)}(?!\w)")
+    return re.compile(rf"{word_first('as')}[ \t]+{re.escape(name)}(?!\w)")
 
 
 # Lists worked out from one project's blocking names, kept while its files are screened: the

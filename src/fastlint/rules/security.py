@@ -517,6 +517,7 @@ def _secret_binding(text: str) -> Optional[str]:
 
 
 def _stronger(found: Optional[str], kind: str) -> str:
+    """What two bindings of a text say together: "fallback" if either may fall back."""
     return "fallback" if "fallback" in (found, kind) else kind
 
 
