@@ -179,14 +179,16 @@ def read_source(path: str, *, python: bool = True) -> SourceFile:
     return SourceFile(path, display_path(path), text, encoding, bom, digest)
 
 
+# A comment, up to the end of its line.
+COMMENT = re.compile(r"#[^\n]*")
+
+
 def value_end(text: str, position: int) -> int:
     """Where an expression that starts at `position` ends, as far as the text tells: at a
     comma, `;`, closing bracket or line end outside brackets (so a tuple ends at its first
     comma). Strings and comments are skipped; continued lines go on."""
     depth = 0
-    index, size = position, len(text)
-    while index < size:
-        char = text[index]
+    for index, char in _code_characters(text, position):
         if char in "([{":
             depth += 1
         elif char in ")]}":
@@ -195,18 +197,38 @@ def value_end(text: str, position: int) -> int:
             depth -= 1
         elif depth == 0 and char in ",;\n":
             return index
-        elif char == "\\":
+    return len(text)
+
+
+def bracket_depth(text: str, index: int) -> int:
+    """How many brackets are open at `index` of `text` (strings and comments skipped)."""
+    depth = 0
+    for position, char in _code_characters(text, 0):
+        if position >= index:
+            break
+        if char in "([{":
+            depth += 1
+        elif char in ")]}":
+            depth -= 1
+    return depth
+
+
+def _code_characters(text: str, start: int) -> Iterator[tuple[int, str]]:
+    """(offset, character) of the code from `start`: string literals and comments are
+    skipped (a comment's line end is not), and so is a backslash with what follows it."""
+    index, size = start, len(text)
+    while index < size:
+        char = text[index]
+        if char == "\\":
             index += 2
-            continue
         elif char == "#":
             line_end = text.find("\n", index)
             index = size if line_end < 0 else line_end
-            continue
         elif char in "\"'":
             index = string_end(text, index)
-            continue
-        index += 1
-    return size
+        else:
+            yield index, char
+            index += 1
 
 
 def string_end(text: str, start: int) -> int:

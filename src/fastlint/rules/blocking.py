@@ -28,7 +28,7 @@ from fastlint.engine.findings import Applicability, Severity
 from fastlint.engine.imports import module_package, resolve_relative
 from fastlint.engine.project import ModuleFacts, ProjectIndex
 from fastlint.engine.rule import Example, PendingFix, Rule, replace, words_in
-from fastlint.engine.source import bound_values, receiver_before, word_first
+from fastlint.engine.source import COMMENT, bound_values, receiver_before, word_first
 from fastlint.engine.thinning import Definition, Surroundings
 
 # --- the catalogue -------------------------------------------------------------------------
@@ -603,7 +603,7 @@ _SUPER_CALL = re.compile(r"\bsuper[ \t]*\([^()]*\)[ \t]*\Z")
 @functools.lru_cache(maxsize=1024)
 def _method_call(method: str) -> re.Pattern[str]:
     """`.method(` as written, from its dot (`(obj.method)(` too)."""
-    return re.compile(rf"\.{_AFTER_DOT}{method}(?!\w){_BEFORE_DOT}\(")
+    return re.compile(_after_dot(method).pattern + rf"{_BEFORE_DOT}\(")
 
 
 @functools.lru_cache(maxsize=1024)
@@ -713,9 +713,6 @@ def _chains_after(name: str) -> re.Pattern[str]:
     return re.compile(rf"{word_first(name)}((?:{_BEFORE_DOT}\.{_AFTER_DOT}\w+)+)")
 
 
-_WORD = re.compile(r"\w+")
-
-
 # An import statement on a line of its own (up to a `;`, after which other code may follow).
 _IMPORT_LINE = re.compile(r"^[ \t]*(?:from|import)\b[^\n;]*", re.M)
 
@@ -778,7 +775,7 @@ class _FileWords:
         if found is None:
             code = self.code
             found = frozenset(
-                tuple(_WORD.findall(_COMMENT.sub("", chain)))
+                tuple(_DOTTED.findall(COMMENT.sub("", chain)))
                 for chain in (_chains_after(name).findall(code) if name in code else ())
             )
             self._chains[name] = found
@@ -841,9 +838,6 @@ def _import_may_block(
     return False
 
 
-_COMMENT = re.compile(r"#[^\n]*")
-
-
 def _chain_may_block(
     module: str,
     chain: tuple[str, ...],
@@ -896,7 +890,7 @@ def _nested_imports(text: str, facts: ModuleFacts) -> Iterator[tuple[Optional[st
                 # `from pkg import (\n    a,\n    b as c,\n)`: the names up to the `)`.
                 close = text.find(")", match.end())
                 if close >= 0:
-                    names += _COMMENT.sub("", text[match.end() : close + 1])
+                    names += COMMENT.sub("", text[match.end() : close + 1])
             if names.startswith("(") and names.endswith(")"):
                 names = names[1:-1]
             parts = [" ".join(part.split()) for part in names.split(",") if part.strip()]

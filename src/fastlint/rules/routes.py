@@ -25,7 +25,7 @@ from fastlint.engine.routing import (
     route_table,
 )
 from fastlint.engine.rule import Example, PendingFix, Rule, TextEdit
-from fastlint.engine.source import display_path, word_first
+from fastlint.engine.source import COMMENT, display_path, word_first
 from fastlint.engine.thinning import Definition
 from fastlint.engine.walk import iter_children
 
@@ -208,7 +208,6 @@ def _describe(route: _Route) -> str:
 # --- FL201 ---------------------------------------------------------------------------------
 
 
-_COMMENT = re.compile(r"#[^\n]*")
 _RESPONSE_MODEL_KEYWORD = re.compile(word_first("response_") + r"(?:model|class)\s*=")
 _DEF_KEYWORD = re.compile(r"\b(?:async\s+)?def\b")
 
@@ -221,7 +220,7 @@ def _declares_response_model(header: str) -> bool:
     """
     if '"""' in header or "'''" in header or "\\\n" in header or "\\\r" in header:
         return False
-    code = _COMMENT.sub("", _SIMPLE_STRING.sub('""', header))
+    code = COMMENT.sub("", _SIMPLE_STRING.sub('""', header))
     if re.search(r"\)\s*->", code):
         return True
     signature = _DEF_KEYWORD.search(code)

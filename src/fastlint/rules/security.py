@@ -14,7 +14,7 @@ from fastlint.engine.findings import Applicability, Severity
 from fastlint.engine.imports import resolve_relative
 from fastlint.engine.project import ModuleFacts, ProjectIndex
 from fastlint.engine.rule import Example, Rule, replace, words_in
-from fastlint.engine.source import string_end, value_end, word_first
+from fastlint.engine.source import COMMENT, bracket_depth, value_end, word_first
 from fastlint.engine.thinning import Definition
 
 CORS_MIDDLEWARE = frozenset(
@@ -372,7 +372,6 @@ _IMPORT_RE = re.compile(
     r"(\((?:[^)#]|#[^\n]*\n)*\)|[^\n]*(?:\\\n[^\n]*)*)",
     re.MULTILINE,
 )
-_COMMENT_RE = re.compile(r"#[^\n]*")
 
 
 def is_secret_name(name: str) -> bool:
@@ -529,7 +528,7 @@ def _expression_kind(text: str, position: int) -> str:
     value = text[position : value_end(text, position)]
     # Parentheses that open the value: `(a or "b")` is still an `or`.
     outer = value[: len(value) - len(value.lstrip(" \t\n("))].count("(")
-    if any(_depth_at(value, m.start()) <= outer for m in _OR_STRING_RE.finditer(value)):
+    if any(bracket_depth(value, m.start()) <= outer for m in _OR_STRING_RE.finditer(value)):
         return "fallback"
     call = _LEADING_CALL.match(value)
     if call is not None and any(word in call.group(1) for word in _ENV_WORDS):
@@ -539,26 +538,6 @@ def _expression_kind(text: str, position: int) -> str:
 
 # A value that starts with a call of a dotted name (group 1).
 _LEADING_CALL = re.compile(r"[\s(\\]*([^\W\d]\w*(?:[\s\\]*\.[\s\\]*\w+)*)[\s\\]*\(")
-
-
-def _depth_at(text: str, index: int) -> int:
-    """How many brackets are open at `index` of `text` (strings and comments skipped)."""
-    depth, position = 0, 0
-    while position < index:
-        char = text[position]
-        if char in "([{":
-            depth += 1
-        elif char in ")]}":
-            depth -= 1
-        elif char in "\"'":
-            position = string_end(text, position)
-            continue
-        elif char == "#":
-            line_end = text.find("\n", position)
-            position = len(text) if line_end < 0 else line_end
-            continue
-        position += 1
-    return depth
 
 
 def _aliases_of(project: ProjectIndex, targets: tuple[str, ...]) -> frozenset[str]:
@@ -637,7 +616,7 @@ def _import_targets(text: str, facts: ModuleFacts) -> Iterator[str]:
 
 
 def _import_names(names: str) -> Iterator[str]:
-    cleaned = _COMMENT_RE.sub("", names).replace("\\\n", " ").split(";")[0]
+    cleaned = COMMENT.sub("", names).replace("\\\n", " ").split(";")[0]
     cleaned = cleaned.strip("()\n\t ")
     for part in cleaned.split(","):
         part = " ".join(part.split())
