@@ -26,13 +26,18 @@ HANDLERS = (
 
 
 def lint(
-    root: Path, *, key: str = "k", codes: tuple[str, ...] = ("FL301",), jobs: int = 1
+    root: Path,
+    *,
+    key: str = "k",
+    codes: tuple[str, ...] = ("FL301",),
+    jobs: int = 1,
+    paths: tuple[str, ...] = (".",),
 ) -> RunResult:
     cwd = os.getcwd()
     os.chdir(root)
     try:
         return run(
-            ["."],
+            list(paths),
             project_root=str(root),
             rules_for=lambda _file: codes,
             load_rules=load_rules,
@@ -67,6 +72,26 @@ def test_edit_invalidates_the_file(tmp_path: Path) -> None:
     handlers.write_text(HANDLERS + "\n\n@app.on_event('shutdown')\ndef stop() -> None:\n    pass\n")
     result = lint(root)
     assert len(result.findings) == 2 and result.files_cached == 2
+
+
+def test_a_run_on_some_files_keeps_the_entries_of_the_others(tmp_path: Path) -> None:
+    root = project(tmp_path)
+    lint(root)
+    assert lint(root, paths=("pkg/handlers.py",)).files_checked == 1
+    result = lint(root)
+    # handlers.py alone was checked against a project of one file: it alone is checked again.
+    assert result.files_cached == 2 and len(result.findings) == 1
+
+
+def test_entries_of_deleted_files_are_forgotten(tmp_path: Path) -> None:
+    root = project(tmp_path)
+    lint(root)
+    (root / "pkg/handlers.py").unlink()
+    lint(root)
+    stored = cache_module.Cache(str(root / ".cache"), "k")
+    assert sorted(os.path.basename(p) for p in stored.entries) == ["__init__.py", "core.py"]
+    assert stored.load_facts(str(root / "pkg/handlers.py")) is None
+    assert stored.load_facts(str(root / "pkg/core.py")) is not None
 
 
 def test_same_content_with_new_mtime_is_a_hit(tmp_path: Path) -> None:

@@ -270,13 +270,24 @@ class Cache:
         self._results.dirty.add(_shard(path))
 
     def save(self, live_paths: set[str]) -> None:
-        """Write what changed; entries of files no longer in the run are forgotten."""
-        stale = [p for p in self.entries if p not in live_paths]
+        """Write what changed. Entries of files this run did not check are kept while the
+        files exist: a run on some files must not leave the next run on all of them cold (as
+        ruff's cache does not). Those of files that are gone are forgotten."""
+        gone: dict[str, bool] = {}
+
+        def is_gone(path: str) -> bool:
+            if path in live_paths:
+                return False
+            if path not in gone:
+                gone[path] = not os.path.isfile(path)
+            return gone[path]
+
+        stale = [p for p in self.entries if is_gone(p)]
         for path in stale:
             self._results.pop(path)
         if stale or self._facts is not None:
             facts = self._facts_store
-            for path in [p for p in facts.items if p not in live_paths]:
+            for path in [p for p in facts.items if is_gone(p)]:
                 facts.pop(path)
         if not (self._results.dirty or (self._facts is not None and self._facts.dirty)):
             return
