@@ -90,7 +90,6 @@ def test_entries_of_deleted_files_are_forgotten(tmp_path: Path) -> None:
     lint(root)
     stored = cache_module.Cache(str(root / ".cache"), "k")
     assert sorted(os.path.basename(p) for p in stored.entries) == ["__init__.py", "core.py"]
-    assert stored.load_facts(str(root / "pkg/handlers.py")) is None
     assert stored.load_facts(str(root / "pkg/core.py")) is not None
 
 
@@ -322,6 +321,32 @@ def test_a_recheck_reads_only_the_facts_it_asks_for(
     assert [(f.path, f.code) for f in cold.findings] == [("pkg/routes.py", "FL102")]
     assert result.findings == cold.findings and result.files_cached == 7
     assert read == [os.path.join("pkg", "helpers_1.py")]
+
+
+def test_a_recheck_reads_only_the_facts_shards_of_the_files_it_touches(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The facts of the edited file are stored, those of the one helper it calls read: their
+    shards, not all sixteen (litellm's facts take 20 MB)."""
+    files = {f"pkg/helpers_{i}.py": BLOCKING_HELPER.format(i=i) for i in range(6)}
+    write_tree(tmp_path, {**files, "pkg/__init__.py": "", "pkg/routes.py": ROUTES})
+    codes = tuple(entry.code for entry in CATALOG)
+    lint(tmp_path, codes=codes)
+    shards_read: list[str] = []
+    load = cache_module._load
+
+    def spy(path: str) -> object:
+        if path.endswith(".facts"):
+            shards_read.append(path)
+        return load(path)
+
+    monkeypatch.setattr(cache_module, "_load", spy)
+    (tmp_path / "pkg/routes.py").write_text(ROUTES + "# edited\n")
+    assert lint(tmp_path, codes=codes).files_cached == 7
+    touched = [str(tmp_path / "pkg" / name) for name in ("routes.py", "helpers_1.py")]
+    assert {int(path.rsplit(".", 2)[1]) for path in shards_read} == {
+        cache_module._shard(path) for path in touched
+    }
 
 
 def _recheck_after_a_comment(

@@ -185,24 +185,42 @@ def _load(path: str) -> Any:
 
 
 class _ShardedStore:
-    """A dict by path kept in `SHARDS` pickle files, of which only changed ones are written."""
+    """A dict by path kept in `SHARDS` pickle files. A shard is read when a path in it is
+    first asked for (or all of them, with `load_all`), and written only when it changed."""
 
     def __init__(self, directory: str, key: str, kind: str) -> None:
         self.paths = [os.path.join(directory, f"{key}.{i:02d}.{kind}") for i in range(SHARDS)]
-        self.items: dict[str, Any] = {}
-        for shard_path in self.paths:
-            found = _load(shard_path)
-            if isinstance(found, dict):
-                self.items.update(found)
+        self.items: dict[str, Any] = {}  # of the shards read so far
+        self._read: set[int] = set()
         self.dirty: set[int] = set()
 
+    def load_all(self) -> dict[str, Any]:
+        for index in range(SHARDS):
+            self._load_shard(index)
+        return self.items
+
+    def _load_shard(self, index: int) -> None:
+        if index not in self._read:
+            self._read.add(index)
+            found = _load(self.paths[index])
+            if isinstance(found, dict):
+                self.items.update(found)
+
+    def get(self, path: str) -> Any:
+        self._load_shard(_shard(path))
+        return self.items.get(path)
+
     def put(self, path: str, value: Any) -> None:
+        index = _shard(path)
+        self._load_shard(index)
         self.items[path] = value
-        self.dirty.add(_shard(path))
+        self.dirty.add(index)
 
     def pop(self, path: str) -> None:
+        index = _shard(path)
+        self._load_shard(index)
         if self.items.pop(path, None) is not None:
-            self.dirty.add(_shard(path))
+            self.dirty.add(index)
 
     def save(self) -> None:
         for index in sorted(self.dirty):
@@ -216,17 +234,19 @@ class Cache:
         self.root = directory
         self.directory = os.path.join(directory, __version__)
         self.derived_path = os.path.join(self.directory, f"{key}.derived")
-        self._key = key
         self._results = _ShardedStore(self.directory, key, "results")
-        self.entries: dict[str, CacheEntry] = self._results.items
-        self._facts: Optional[_ShardedStore] = None
+        # Every file is looked up: all results are read now. Facts are read by shard, only
+        # for the files a run re-checks or asks about (a sixteenth of litellm's 20 MB for one
+        # changed file).
+        self.entries: dict[str, CacheEntry] = self._results.load_all()
+        self._facts = _ShardedStore(self.directory, key, "facts")
 
     def load_facts(self, path: str) -> Optional[ModuleFacts]:
         """The stored facts of a file, None if there are none (or they cannot be read).
 
         Each file's facts are pickled on their own, so a run reads only those its checks ask
         for; the shards are read only when something must be re-checked."""
-        blob = self._facts_store.items.get(path)
+        blob = self._facts.get(path)
         if not isinstance(blob, bytes):
             return None
         try:
@@ -234,12 +254,6 @@ class Cache:
         except _UNREADABLE:  # a damaged entry: the caller extracts the facts again
             return None
         return facts if isinstance(facts, ModuleFacts) else None
-
-    @property
-    def _facts_store(self) -> _ShardedStore:
-        if self._facts is None:
-            self._facts = _ShardedStore(self.directory, self._key, "facts")
-        return self._facts
 
     def load_derived(self, stamp: str) -> dict[str, object]:
         """Values computed from the whole project (`ProjectIndex.derived`), if they were
@@ -257,7 +271,7 @@ class Cache:
             pass  # only a later run's head start is lost
 
     def store_facts(self, path: str, facts: ModuleFacts) -> None:
-        self._facts_store.put(path, pickle.dumps(facts, protocol=4))
+        self._facts.put(path, pickle.dumps(facts, protocol=4))
 
     def put(self, path: str, entry: CacheEntry) -> None:
         self._results.put(path, entry)
@@ -282,14 +296,12 @@ class Cache:
                 gone[path] = not os.path.isfile(path)
             return gone[path]
 
-        stale = [p for p in self.entries if is_gone(p)]
-        for path in stale:
+        for path in [p for p in self.entries if is_gone(p)]:
             self._results.pop(path)
-        if stale or self._facts is not None:
-            facts = self._facts_store
-            for path in [p for p in facts.items if is_gone(p)]:
-                facts.pop(path)
-        if not (self._results.dirty or (self._facts is not None and self._facts.dirty)):
+        # Facts of gone files in shards this run did not read go when a later run reads them.
+        for path in [p for p in self._facts.items if is_gone(p)]:
+            self._facts.pop(path)
+        if not (self._results.dirty or self._facts.dirty):
             return
         try:
             os.makedirs(self.directory, exist_ok=True)
@@ -298,7 +310,6 @@ class Cache:
                 _write_atomic(tag, CACHEDIR_TAG.encode())
                 _write_atomic(os.path.join(self.root, ".gitignore"), b"*\n")
             self._results.save()
-            if self._facts is not None:
-                self._facts.save()
+            self._facts.save()
         except OSError:
             pass  # a read-only tree still gets its results; only the cache is lost
