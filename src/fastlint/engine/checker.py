@@ -503,7 +503,9 @@ def _check_parsed(
     parsed_text: Optional[str] = None,
     facts: Optional[ModuleFacts] = None,
 ) -> list[Finding]:
-    context = FileContext(source, module, project, options, module_name, is_package, kind)
+    context = FileContext(
+        source, module, project, options, module_name, is_package, kind, facts=facts
+    )
     instances = [rule_type(context) for rule_type in active]
     for rule in instances:
         rule.begin_file()

@@ -10,7 +10,7 @@ import libcst as cst
 from fastlint.engine.fastapi import APP_CLASSES, APP_OR_ROUTER_CLASSES, ROUTER_CLASSES
 from fastlint.engine.findings import Severity
 from fastlint.engine.names import Binding, NameResolver, Scope, dotted_name
-from fastlint.engine.project import TYPE_QUALIFIERS, ProjectIndex
+from fastlint.engine.project import TYPE_QUALIFIERS, ModuleFacts, ProjectIndex
 from fastlint.engine.source import SourceFile
 
 if TYPE_CHECKING:
@@ -45,10 +45,14 @@ class FileContext:
         module_name: str,
         is_package: bool,
         file_kind: str = "python",
+        facts: Optional[ModuleFacts] = None,
     ) -> None:
         self.source = source
         self.module = module
         self.project = project
+        # The file's own `ast` facts when they were taken from this very text; None when they
+        # describe another (a fix round changed it) or Python's parser rejected it.
+        self.facts = facts
         self.options = options
         self.module_name = module_name
         self.file_kind = file_kind
