@@ -244,8 +244,8 @@ class Cache:
     def load_facts(self, path: str) -> Optional[ModuleFacts]:
         """The stored facts of a file, None if there are none (or they cannot be read).
 
-        Each file's facts are pickled on their own, so a run reads only those its checks ask
-        for; the shards are read only when something must be re-checked."""
+        Each file's facts are pickled on their own, so a run unpickles only those its checks
+        ask for, from the shards that hold them."""
         blob = self._facts.get(path)
         if not isinstance(blob, bytes):
             return None
