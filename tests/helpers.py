@@ -29,8 +29,10 @@ def lint_tree(
     options: Optional[dict[str, Any]] = None,
     fix: bool = False,
     unsafe: bool = False,
+    diff: bool = False,
 ) -> list[Finding]:
-    """Check (and optionally fix) every file under `root` with the given rules."""
+    """Check (and optionally fix, or compute the fixes of) every file under `root` with the
+    given rules."""
     base = {"extend-blocking-calls": (), "production-files": ()}
     base.update(options or {})
     cwd = os.getcwd()
@@ -43,7 +45,7 @@ def lint_tree(
             rules_for=lambda _file: tuple(by_code),
             load_rules=lambda codes: tuple(by_code[code] for code in codes),
             options=base,
-            run_options=RunOptions(fix=fix, unsafe_fixes=unsafe, jobs=1),
+            run_options=RunOptions(fix=fix, unsafe_fixes=unsafe, diff=diff, jobs=1),
             production_files=tuple(base.get("production-files", ())),
         )
     finally:

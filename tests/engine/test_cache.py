@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import pickle
@@ -395,3 +396,15 @@ def test_a_recheck_asks_the_cached_route_answers_without_reading_every_module(
     cold, result, read = _recheck_after_a_comment(tmp_path, monkeypatch, routes)
     assert [(f.path, f.code) for f in cold.findings] == [("pkg/routes.py", "FL203")]
     assert result.findings == cold.findings and result.files_cached == 7 and read == []
+
+
+def test_facts_tied_to_lines_are_left_out_of_the_digests_other_files_depend_on() -> None:
+    """Where definitions are, and which of them return plain data, say nothing other files
+    use: a file whose own facts only differ there leaves its dependents' results valid."""
+    code = "class A:\n    def get(self):\n        return self.value\n\ndef f():\n    return 1\n"
+    facts = project_module.extract_facts("m.py", code, name="m")
+    assert facts.plain_returns and facts.definitions and facts.methods
+    bare = dataclasses.replace(
+        facts, plain_returns={}, definitions=[], methods=[], function_bodies={}
+    )
+    assert cache_module.facts_digest(bare) == cache_module.facts_digest(facts)

@@ -162,3 +162,83 @@ def test_lazily_added_facts_are_read_once_when_asked_for_and_when_pickled(
     assert read == ["b", "a", "gone"]
     assert [m.name for m in copy.all_modules()] == ["a", "b"]
     assert copy.facts_for_path(str(tmp_path / "gone.py")) is None
+
+
+PLAIN_RETURNS = """\
+import json; LIMIT = 1
+
+def plain():
+    return {"a": 1}
+
+async def awaited():
+    return await fetch()
+
+class Views:
+    size = 1
+
+    def call(self):
+        return make()
+
+    def none(self):
+        if self:
+            return
+        return None
+
+    @property
+    def mixed(self):
+        try:
+            return make()
+        except ValueError:
+            return self.cached
+
+def generator():
+    if LIMIT:
+        return 1
+    yield 2
+
+def nested():
+    def inner():
+        yield 1
+    return inner.name, (lambda: (yield))
+
+def only_nested():
+    class Inner:
+        def get(self):
+            return 1
+    Inner()
+
+def awaited_twice():
+    return await (await fetch())
+
+def annotated() -> dict:
+    return {}
+
+if LIMIT:
+    def conditional():
+        return 1
+
+def delegated():
+    yield from other()
+    return 1
+"""
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n", "\r"])
+@pytest.mark.parametrize("as_bytes", [False, True])
+def test_plain_returns_are_keyed_by_first_line_and_definition_ordinals(
+    newline: str, as_bytes: bool
+) -> None:
+    """`a; b` is one statement to LibCST: definitions are counted among definitions."""
+    text = PLAIN_RETURNS.replace("\n", newline)
+    facts = extract_facts("m.py", text.encode() if as_bytes else text, name="m")
+    lines = PLAIN_RETURNS.splitlines()
+
+    def line(text: str) -> int:
+        return lines.index(text) + 1
+
+    assert facts.plain_returns == {
+        line("def plain():"): (0, -1),
+        line("    @property"): (2, 2),  # by its first decorator's line, as in `methods`
+        line("def nested():"): (4, -1),
+        line("def awaited_twice():"): (6, -1),
+    }

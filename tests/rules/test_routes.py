@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import ast
 from pathlib import Path
 
+import libcst as cst
 import pytest
 
 from fastlint.engine.findings import Finding
+from fastlint.engine.project import extract_facts
 from fastlint.engine.routing import compile_pattern, covers
-from fastlint.rules.routes import MissingResponseModel, PathParameterMismatch, RouteShadowing
+from fastlint.rules.routes import (
+    MissingResponseModel,
+    PathParameterMismatch,
+    RouteShadowing,
+    _functions_by_ordinals,
+)
 from tests.helpers import lint_tree, write_tree
 
 
@@ -396,6 +404,10 @@ def test_fix_moves_the_route_with_its_comments(tmp_path: Path) -> None:
         ),
         ("@app.get('/x')\ndef f():\n    def inner():\n        return 1\n    inner()\n", False),
         ("@app.get('/x')\ndef f():\n    yield 1\n", False),
+        ("@app.get('/x')\ndef f():\n    if f:\n        return {'a': 1}\n    yield 1\n", False),
+        ("@app.get('/x')\ndef f():\n    def inner():\n        yield 1\n    return inner\n", True),
+        ("@app.get('/x')\ndef f():\n    if f:\n        return\n    return None\n", False),
+        ("class V:\n    @app.get('/x')\n    def f(self):\n        return self.value\n", True),
         ("@app.get('/docs')\ndef f():\n    return get_swagger_ui_html(openapi_url='/o')\n", False),
         ("@app.get('/x', **OPTIONS)\ndef f():\n    return 1\n", False),
         ("@app.websocket('/x')\nasync def f(ws):\n    return 1\n", False),
@@ -421,6 +433,67 @@ def test_missing_response_model_on_imported_router(tmp_path: Path) -> None:
         ),
     }
     assert _where(_lint(tmp_path, files, MissingResponseModel)) == [("pkg/views.py", 3)]
+
+
+ORDINALS = """\
+import os; import sys
+flag = (seen := 1)
+
+@decorate(found := True)
+def walrus_header():
+    return "walrus header"
+
+if os:
+    def conditional():
+        return "conditional"
+
+class Empty: pass
+
+@decorate
+class Outer:
+    value = 1; other = 2
+
+    class Inner:
+        def inner(self):
+            return "inner"
+
+    async def first(self):
+        return "first"
+
+    if value:
+        def hidden(self):
+            return "hidden"
+
+    def second(self):
+        return "second"
+
+async def last(): return "one line"
+
+def last():
+    return "redefined"
+"""
+
+
+def test_fl201_finds_the_functions_of_the_facts_in_its_tree() -> None:
+    """The facts count definitions in `ast`'s tree, the rule in LibCST's: the same ones, though
+    their statements differ (`a; b`), a `:=` leaves a definition out of other facts, and
+    definitions in blocks or nested classes are not counted."""
+    facts = extract_facts("m.py", ORDINALS, name="m")
+    names = {
+        min([node.lineno, *(d.lineno for d in node.decorator_list)]): node.name
+        for node in ast.walk(ast.parse(ORDINALS))
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+    }
+    in_facts = sorted((key, names[line]) for line, key in facts.plain_returns.items())
+    in_tree = [(key, f.name.value) for key, f in _functions_by_ordinals(cst.parse_module(ORDINALS))]
+    assert in_facts == in_tree
+    assert in_tree == [
+        ((0, -1), "walrus_header"),
+        ((2, 0), "first"),
+        ((2, 1), "second"),
+        ((3, -1), "last"),
+        ((4, -1), "last"),
+    ]
 
 
 # --- FL203 -------------------------------------------------------------------------------

@@ -1221,6 +1221,123 @@ def test_blocking_statement_screens_read_calls_in_the_coroutine_itself(
     assert whole == found == [("FL101", 16), ("FL102", 19), ("FL102", 23)]
 
 
+# Routes without a response model: a body is left out when the file's `ast` facts say it
+# returns plain data (a finding whatever else it returns), and read otherwise.
+FL201_ROUTES = """\
+import json; LIMIT = 1
+from fastapi import APIRouter, FastAPI
+from fastapi.responses import JSONResponse
+
+app = FastAPI(debug=True)
+router = APIRouter()
+
+def make(kind):
+    return json.loads(kind)
+
+@router.get("/users/{user_id}")
+async def read_user(user_id: int):
+    user = await load(user_id)
+    return {"id": user.id, "secret": user.secret}
+
+@router.get("/calls")
+def call_only():
+    return make("call")
+
+@router.get("/responses")
+def response_only():
+    return JSONResponse({"response": True})
+
+@router.get("/stream")
+def generator():
+    if LIMIT:
+        return {"stream": False}
+    yield b"stream chunk"
+
+@router.get("/nothing")
+def returns_none():
+    print("side effect")
+    return None
+
+@router.get("/mixed")
+async def call_or_value():
+    if LIMIT:
+        return await make("awaited")
+    return "plain text"
+
+class Views:
+    @router.get("/method")
+    def read_attribute(self):
+        return self.method_value
+
+    @router.get("/method-call")
+    def read_call(self):
+        return make("method call")
+
+@router.get("/first")
+def redefined():
+    return make("first body")
+
+@router.get("/second")
+def redefined():
+    return {"second body": True}
+
+def endpoint():
+    return {"endpoint": True}
+
+router.add_api_route("/endpoint", endpoint)
+"""
+
+
+def _fl201_findings(root: Path, **run: bool) -> list[tuple[object, ...]]:
+    findings = lint_tree(root, [MissingResponseModel, DebugEnabled], **run)
+    return [(f, f.snippet, f.context) for f in findings if f.code == "FL201"]
+
+
+def test_fl201_bodies_the_facts_answer_for_are_left_out(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    thinned = _record_thinning(monkeypatch)
+    write_tree(tmp_path / "thin", {"main.py": FL201_ROUTES})
+    found = _fl201_findings(tmp_path / "thin")
+    [main] = thinned
+    left_out = ("user.secret", "plain text", "method_value", "second body")
+    assert [text for text in left_out if text in main] == []
+    read = ('"call"', "JSONResponse({", "stream chunk", "side effect", "method call")
+    assert [text for text in read if text not in main] == []
+    assert "first body" in main and '"endpoint": True' in main  # whole: named by kept code
+    lines = FL201_ROUTES.splitlines()
+    expected = [
+        '@router.get("/users/{user_id}")',
+        '@router.get("/calls")',
+        '@router.get("/mixed")',
+        '    @router.get("/method")',
+        '    @router.get("/method-call")',
+        '@router.get("/first")',
+        '@router.get("/second")',
+        'router.add_api_route("/endpoint", endpoint)',
+    ]
+    assert [finding.line for finding, *_ in found] == [lines.index(e) + 1 for e in expected]
+    monkeypatch.setattr(checker, "SCREENS_OFF", True)
+    write_tree(tmp_path / "whole", {"main.py": FL201_ROUTES})
+    assert _fl201_findings(tmp_path / "whole") == found  # messages, positions and snippets
+
+
+@pytest.mark.parametrize("mode", ["fix", "diff"])
+def test_fl201_reads_bodies_again_once_a_fix_changed_the_text(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, mode: str
+) -> None:
+    """The facts describe the text as written: after a fix round the rule reads bodies."""
+    write_tree(tmp_path / "check", {"main.py": FL201_ROUTES})
+    checked = _fl201_findings(tmp_path / "check")
+    thinned = _record_thinning(monkeypatch)
+    write_tree(tmp_path / mode, {"main.py": FL201_ROUTES})
+    fixed = _fl201_findings(tmp_path / mode, **{mode: True})
+    assert len(thinned) == 1  # the first round only: then the facts describe another text
+    written = (tmp_path / mode / "main.py").read_text()
+    assert ("debug=True" in written) is (mode == "diff")
+    assert fixed == checked and len(checked) == 8
+
+
 def test_route_screen_reads_banner_comments_in_linear_time() -> None:
     """A full stop, then a comment of many `#`: the attribute pattern once tried every way
     to split the comment (2**30 here), hanging the whole run."""

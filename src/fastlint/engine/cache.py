@@ -27,8 +27,9 @@ from fastlint import __version__
 from fastlint.engine.findings import Finding
 from fastlint.engine.project import ModuleFacts
 
-# 2: whole-project dependencies hold a digest, not the list; 3: facts pickled per file
-CACHE_FORMAT = 3
+# 2: whole-project dependencies hold a digest, not the list; 3: facts pickled per file;
+# 4: facts hold `plain_returns`
+CACHE_FORMAT = 4
 CACHEDIR_TAG = (
     "Signature: 8a477f597d28d172789f06886806bc55\n"
     "# This file is a cache directory tag created by fastlint.\n"
@@ -67,6 +68,7 @@ _PROVENANCE = {
     ("ModuleFacts", "methods"),
     ("ModuleFacts", "default_builders_by_line"),
     ("ModuleFacts", "function_bodies"),
+    ("ModuleFacts", "plain_returns"),
 }
 
 

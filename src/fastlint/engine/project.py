@@ -8,13 +8,14 @@ CST of one file and ask the index about names imported from the rest of the proj
 from __future__ import annotations
 
 import ast
+import bisect
 import builtins
 import functools
 import hashlib
 import os
 import sys
 from dataclasses import dataclass, field
-from typing import Callable, Optional, TypeVar, Union, cast
+from typing import AnyStr, Callable, Optional, TypeVar, Union, cast
 
 from fastlint.engine.callgraph import FunctionSummary, collect_functions
 from fastlint.engine.deepstack import on_large_stack
@@ -106,6 +107,14 @@ class ModuleFacts:
     default_builders_by_line: list[tuple[int, tuple[str, ...]]] = field(default_factory=list)
     # Those functions and methods by first line: (line, column) of their body's first statement.
     function_bodies: dict[int, tuple[int, int]] = field(default_factory=dict)
+    # Those functions and methods without a return annotation that certainly return plain
+    # data: no `yield` of their own, and a `return` of their own whose value is not `None`
+    # and, after one `await`, no call (so no Response either). By first line, as (ordinal of
+    # the top-level def or class among the top-level defs and classes, ordinal of the method
+    # among the functions in its class's body, or -1): LibCST's tree counts definitions the
+    # same way, though its statements differ (`a = 1; b = 2` is one), and stubs keep them.
+    # Tied to the lines as `function_bodies` is.
+    plain_returns: dict[int, tuple[int, int]] = field(default_factory=dict)
 
     def describes(self, data: bytes) -> bool:
         """Whether these facts were taken from exactly this source (not, say, from the text
@@ -438,18 +447,147 @@ def extract_facts(
         for function in (statement.body if isinstance(statement, ast.ClassDef) else [statement])
         if isinstance(function, _FUNCTIONS)
     }
+    facts.plain_returns = _plain_returns(tree, source)
     facts.source_digest = source_digest(source)
     return facts
 
 
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 _DEFINITIONS = (*_FUNCTIONS, ast.ClassDef)
+_FUNCTION_TYPES = frozenset(_FUNCTIONS)
+_Function = Union[ast.FunctionDef, ast.AsyncFunctionDef]
 
 
 def _first_line(statement: ast.stmt) -> int:
     """Where a statement starts: its first decorator's line, if it has one."""
     decorators: list[ast.expr] = getattr(statement, "decorator_list", [])
     return min([statement.lineno, *(d.lineno for d in decorators)])
+
+
+def _plain_returns(tree: ast.Module, source: Union[str, bytes]) -> dict[int, tuple[int, int]]:
+    """`ModuleFacts.plain_returns`."""
+    plain: list[tuple[int, int, _Function]] = []
+
+    def consider(ordinal: int, method_ordinal: int, function: _Function) -> None:
+        if function.returns is None and _returns_plain_value(function):
+            plain.append((ordinal, method_ordinal, function))
+
+    ordinal = -1
+    for statement in tree.body:  # compared by type: this runs over every definition
+        if type(statement) is ast.ClassDef:
+            ordinal += 1
+            methods = [m for m in statement.body if type(m) in _FUNCTION_TYPES]
+            for method_ordinal, method in enumerate(methods):
+                consider(ordinal, method_ordinal, cast(_Function, method))
+        elif type(statement) in _FUNCTION_TYPES:
+            ordinal += 1
+            consider(ordinal, -1, cast(_Function, statement))
+    if not plain:
+        return {}
+    yield_lines = _lines_with(source, "yield")
+    return {
+        _first_line(function): (ordinal, method_ordinal)
+        for ordinal, method_ordinal, function in plain
+        if not (_may_yield(function, yield_lines) and _yields(function))
+    }
+
+
+# The statement lists (and handlers, cases) in each compound statement that opens no scope.
+_BLOCKS: dict[type[ast.AST], tuple[str, ...]] = {
+    ast.If: ("body", "orelse"),
+    ast.For: ("body", "orelse"),
+    ast.AsyncFor: ("body", "orelse"),
+    ast.While: ("body", "orelse"),
+    ast.With: ("body",),
+    ast.AsyncWith: ("body",),
+    ast.Try: ("body", "handlers", "orelse", "finalbody"),
+    ast.ExceptHandler: ("body",),
+}
+_BLOCKS.update(
+    (getattr(ast, name), fields)
+    for name, fields in (
+        ("TryStar", _BLOCKS[ast.Try]),
+        ("Match", ("cases",)),
+        ("match_case", ("body",)),
+    )
+    if hasattr(ast, name)  # `match` is new in Python 3.10, `except*` in 3.11
+)
+
+
+def _returns_plain_value(function: _Function) -> bool:
+    """Whether one of the function's own `return` statements gives a value that is neither
+    `None` nor a call (after one `await`). Only statements are walked: a `return` is one."""
+    pending: list[ast.AST] = list(function.body)
+    while pending:
+        node = pending.pop()
+        if type(node) is ast.Return:
+            value = node.value
+            if value is None or type(value) is ast.Constant and value.value is None:
+                continue
+            if type(value) is ast.Await:
+                value = value.value
+            if type(value) is not ast.Call:
+                return True
+            continue
+        blocks = _BLOCKS.get(type(node))
+        if blocks is not None:
+            for block in blocks:
+                pending.extend(getattr(node, block))
+    return False
+
+
+def _lines_with(source: Union[str, bytes], word: str) -> Optional[list[int]]:
+    """The lines where `word` occurs, in order; None when lines cannot be counted by line
+    feeds (a lone carriage return ends a line too)."""
+    if isinstance(source, bytes):
+        return _lines_with_word(source, word.encode(), b"\n", b"\r")
+    return _lines_with_word(source, word, "\n", "\r")
+
+
+def _lines_with_word(
+    source: AnyStr, word: AnyStr, feed: AnyStr, carriage: AnyStr
+) -> Optional[list[int]]:
+    """`_lines_with` for text or bytes."""
+    found = source.find(word)
+    if (
+        found != -1
+        and carriage in source
+        and source.count(carriage) != source.count(carriage + feed)
+    ):
+        return None
+    lines: list[int] = []
+    line, position = 1, 0
+    while found != -1:
+        line += source.count(feed, position, found)
+        lines.append(line)
+        position = found
+        found = source.find(word, found + len(word))
+    return lines
+
+
+def _may_yield(function: _Function, yield_lines: Optional[list[int]]) -> bool:
+    """Whether the word `yield` is on a line of the function's body (else no need to look
+    for one in its tree)."""
+    if yield_lines is None or function.end_lineno is None:
+        return True
+    first = bisect.bisect_left(yield_lines, function.body[0].lineno)
+    return first < len(yield_lines) and yield_lines[first] <= function.end_lineno
+
+
+_NESTED_SCOPES = (*_DEFINITIONS, ast.Lambda)
+
+
+def _yields(function: _Function) -> bool:
+    """A `yield` (or `yield from`) of the function's own, not of the functions, classes and
+    lambdas in it, whose decorators, defaults and bases are left out with them."""
+    pending: list[ast.AST] = list(function.body)
+    while pending:
+        node = pending.pop()
+        if isinstance(node, (ast.Yield, ast.YieldFrom)):
+            return True
+        if not isinstance(node, _NESTED_SCOPES):
+            pending.extend(ast.iter_child_nodes(node))
+    return False
 
 
 def _header_binds(definition: ast.stmt) -> bool:

@@ -273,6 +273,20 @@ def _contains_yield(body: cst.CSTNode) -> bool:
 _NESTED_SCOPES = frozenset({cst.FunctionDef, cst.ClassDef, cst.Lambda})
 
 
+def _functions_by_ordinals(module: cst.Module) -> Iterator[tuple[tuple[int, int], cst.FunctionDef]]:
+    """Top-level functions and the functions in the bodies of top-level classes, keyed as
+    `ModuleFacts.plain_returns` keys them: (ordinal among the top-level defs and classes,
+    ordinal among the class's functions, or -1)."""
+    top_level = [s for s in module.body if type(s) in (cst.FunctionDef, cst.ClassDef)]
+    for ordinal, statement in enumerate(top_level):
+        if type(statement) is cst.FunctionDef:
+            yield (ordinal, -1), statement
+        elif type(statement) is cst.ClassDef and type(statement.body) is cst.IndentedBlock:
+            methods = [m for m in statement.body.body if type(m) is cst.FunctionDef]
+            for method_ordinal, method in enumerate(methods):
+                yield (ordinal, method_ordinal), method
+
+
 def _callee_name(expr: cst.BaseExpression) -> Optional[str]:
     if isinstance(expr, cst.Await):
         expr = expr.expression
@@ -302,10 +316,12 @@ class MissingResponseModel(_RouteCollector):
 
     @classmethod
     def reads_body(cls, definition: Definition) -> bool:
-        """Also for what a route returns, unless its response model is declared."""
-        return may_register_routes(definition.body) or not _declares_response_model(
-            definition.header
-        )
+        """Also for what a route returns, unless its response model is declared or the file's
+        facts say it returns plain data (then `_check` reports it from the facts)."""
+        if may_register_routes(definition.body):
+            return True
+        returns_plain = definition.lines[0] in definition.facts.plain_returns
+        return not (returns_plain or _declares_response_model(definition.header))
 
     docs = """\
 ## What it does
@@ -438,6 +454,18 @@ app.add_api_route("/users", users)
 """,
     )
 
+    def begin_file(self) -> None:
+        super().begin_file()
+        # The functions the file's own facts say return plain data, by node identity: their
+        # bodies may have been left out (`reads_body`).
+        self._returns_plain: set[int] = set()
+        facts, module = self.context.facts, self.context.module
+        if facts is not None and facts.plain_returns and module is not None:
+            keys = set(facts.plain_returns.values())
+            self._returns_plain = {
+                id(function) for key, function in _functions_by_ordinals(module) if key in keys
+            }
+
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         for route in self.routes_of(node):
             self._check(route)
@@ -458,20 +486,25 @@ app.add_api_route("/users", users)
         status = _keyword(call, "status_code")
         if status is not None and _is_bodyless_status(status.value):
             return
-        if _contains_yield(function.body):
+        if id(function) not in self._returns_plain and not self._serialises(function):
             return
-        values = [r.value for r in _returns(function.body) if r.value is not None]
-        values = [v for v in values if not (isinstance(v, cst.Name) and v.value == "None")]
-        if not values:
-            return  # returns nothing: the body is `null`, nothing leaks
-        if all(self._gives_response(v) for v in values):
-            return  # a Response is sent as is, not serialised
         self.report(
             call,
             f"{_describe(route)} `{function.name.value}` has no `response_model` and no return "
             "annotation, so whatever it returns is serialised unfiltered and undocumented; "
             "annotate the return type or pass `response_model=`",
         )
+
+    def _serialises(self, function: cst.FunctionDef) -> bool:
+        """Whether the body returns something FastAPI serialises."""
+        if _contains_yield(function.body):
+            return False
+        values = [r.value for r in _returns(function.body) if r.value is not None]
+        values = [v for v in values if not (isinstance(v, cst.Name) and v.value == "None")]
+        if not values:
+            return False  # returns nothing: the body is `null`, nothing leaks
+        # A Response is sent as is, not serialised.
+        return not all(self._gives_response(v) for v in values)
 
     def _gives_response(self, value: cst.BaseExpression, depth: int = 0) -> bool:
         if (_callee_name(value) or "").endswith("Response"):
