@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import textwrap
 from pathlib import Path
 
@@ -1286,6 +1287,32 @@ def endpoint():
 
 router.add_api_route("/endpoint", endpoint)
 """
+
+
+def test_a_body_that_starts_with_a_decorated_definition_starts_at_its_decorator(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Else the decorator stays in the signature above `pass`: no Python, and the file was
+    parsed whole after all."""
+    code = """\
+from fastapi import APIRouter
+
+router = APIRouter()
+
+def factory() -> None:
+    @router.get("/nested")
+    def nested_route():
+        return {"nested": 1}
+
+def unrelated() -> None:
+    pass
+"""
+    thinned = _record_thinning(monkeypatch)
+    write_tree(tmp_path, {"main.py": code})
+    assert [f.line for f in lint_tree(tmp_path, [MissingResponseModel])] == [6]
+    [main] = thinned
+    ast.parse(main)
+    assert '@router.get("/nested")' in main
 
 
 def _fl201_findings(root: Path, **run: bool) -> list[tuple[object, ...]]:

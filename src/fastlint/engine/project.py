@@ -442,7 +442,8 @@ def extract_facts(
         if isinstance(method, _FUNCTIONS) and not (has_walrus and _header_binds(method))
     ]
     facts.function_bodies = {
-        _first_line(function): (function.body[0].lineno, function.body[0].col_offset)
+        # A decorated first statement starts at its first decorator, not at its `def`.
+        _first_line(function): (_first_line(function.body[0]), function.body[0].col_offset)
         for statement in tree.body
         for function in (statement.body if isinstance(statement, ast.ClassDef) else [statement])
         if isinstance(function, _FUNCTIONS)
