@@ -1315,6 +1315,41 @@ def unrelated() -> None:
     assert '@router.get("/nested")' in main
 
 
+def test_fl201_leaves_out_routes_that_declare_their_response_model(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    code = """\
+from fastapi import APIRouter
+
+router = APIRouter()
+
+@router.get("/annotated")
+async def annotated_route() -> dict[str, int]:
+    return {"annotated": 1}
+
+@router.get("/declared", response_model=None)
+async def declared_route():
+    return {"declared": 1}
+
+@router.get("/undeclared")
+async def undeclared_route():
+    return {"undeclared": 1}
+
+def factory() -> None:
+    @router.get("/nested")
+    def nested_route():
+        return {"nested": 1}
+"""
+    thinned = _record_thinning(monkeypatch)
+    write_tree(tmp_path, {"main.py": code})
+    findings = lint_tree(tmp_path, [MissingResponseModel])
+    [main] = thinned
+    assert "annotated_route(" in main and "declared_route(" in main  # stubs of the same name
+    assert "/annotated" not in main and "/declared" not in main
+    assert '"/undeclared"' in main and '"/nested"' in main
+    assert [f.line for f in findings] == [13, 18]
+
+
 def _fl201_findings(root: Path, **run: bool) -> list[tuple[object, ...]]:
     findings = lint_tree(root, [MissingResponseModel, DebugEnabled], **run)
     return [(f, f.snippet, f.context) for f in findings if f.code == "FL201"]

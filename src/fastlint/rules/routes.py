@@ -315,6 +315,14 @@ class MissingResponseModel(_RouteCollector):
         return may_register_routes(text)
 
     @classmethod
+    def could_fire_in(cls, definition: Definition) -> bool:
+        """A function whose own decorators and signature declare its response model gives no
+        finding for the routes they register: only for those its body may register."""
+        if definition.body_at is not None and _declares_response_model(definition.header):
+            return may_register_routes(definition.body)
+        return super().could_fire_in(definition)
+
+    @classmethod
     def reads_body(cls, definition: Definition) -> bool:
         """Also for what a route returns, unless its response model is declared or the file's
         facts say it returns plain data (then `_check` reports it from the facts)."""
