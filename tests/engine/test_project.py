@@ -242,3 +242,60 @@ def test_plain_returns_are_keyed_by_first_line_and_definition_ordinals(
         line("def nested():"): (4, -1),
         line("def awaited_twice():"): (6, -1),
     }
+
+
+DEPENDENCIES = """\
+import fastapi
+from fastapi import APIRouter, Depends, FastAPI, Security
+from typing import Annotated
+
+from app.auth import audit, current_user, get_db, scopes, settings
+
+app = FastAPI()
+router = APIRouter()
+
+
+def lookup(): return 1
+
+
+@router.get("/audited", dependencies=[Depends(audit)])
+async def audited():
+    return 1
+
+
+@router.get(
+    "/items",
+    dependencies=[Depends(current_user)],
+)
+async def items(db: Annotated[object, Depends(get_db)], key=Security(scopes)):
+    total = 0
+    for item in range(10):
+        total += item
+    return total
+
+
+@app.on_event("startup")
+async def start():
+    def inner(x=fastapi.
+              Depends(lookup)):
+        return x
+    app.add_event_handler("shutdown", inner)
+
+
+value = settings.value
+"""
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n", "\r"])
+def test_dependency_and_event_handler_calls_are_found_wherever_they_are(newline: str) -> None:
+    """In a decorator above its `def`, in annotations and defaults, across lines; in the
+    order of `ast.walk` (breadth first), which the facts' digest sees."""
+    facts = extract_facts("m.py", DEPENDENCIES.replace("\n", newline).encode(), name="m")
+    assert facts.dependencies == [
+        "app.auth.scopes",
+        "m.lookup",
+        "app.auth.audit",
+        "app.auth.current_user",
+        "app.auth.get_db",
+    ]
+    assert facts.event_handlers == 2
