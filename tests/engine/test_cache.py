@@ -268,6 +268,18 @@ def test_answers_computed_in_worker_processes_are_kept(tmp_path: Path) -> None:
     assert "route-shadowing" in values
 
 
+def test_entries_share_equal_queries_and_answers(tmp_path: Path) -> None:
+    """So that a shard pickles each once."""
+    cache = cache_module.Cache(str(tmp_path), "k")
+    for name in ("a.py", "b.py"):
+        query = "".join(["pkg.", "core"])  # equal for both files, not the same object
+        answer = (query, "".join(["digest-of-", "core"]))
+        cache.put(name, cache_module.CacheEntry(1, 1, "h", name, None, [], {query: answer}))
+    [(query_a, answer_a)] = cache.entries["a.py"].dependencies.items()
+    [(query_b, answer_b)] = cache.entries["b.py"].dependencies.items()
+    assert query_a is query_b and answer_a is answer_b
+
+
 def test_an_edit_rewrites_only_the_shards_of_that_file(tmp_path: Path) -> None:
     files = {f"pkg/m{i}.py": f"X{i} = {i}\n" for i in range(40)}
     write_tree(tmp_path, {**files, "pkg/__init__.py": ""})

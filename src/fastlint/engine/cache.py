@@ -242,6 +242,10 @@ class Cache:
         # changed file).
         self.entries: dict[str, CacheEntry] = self._results.load_all()
         self._facts = _ShardedStore(self.directory, key, "facts")
+        self._answers: dict[
+            tuple[Optional[str], Optional[str]], tuple[Optional[str], Optional[str]]
+        ]
+        self._answers = {}
 
     def load_facts(self, path: str) -> Optional[ModuleFacts]:
         """The stored facts of a file, None if there are none (or they cannot be read).
@@ -276,6 +280,13 @@ class Cache:
         self._facts.put(path, pickle.dumps(facts, protocol=4))
 
     def put(self, path: str, entry: CacheEntry) -> None:
+        # Entries of one run share their equal queries and answers: pickled once per shard,
+        # not once per file (litellm: 103,555 of them, 16,186 different; its warm run read
+        # the results in 0.061 s, 0.020 s so).
+        entry.dependencies = {
+            sys.intern(query): self._answers.setdefault(answer, answer)
+            for query, answer in entry.dependencies.items()
+        }
         self._results.put(path, entry)
 
     def drop(self, path: str) -> None:
