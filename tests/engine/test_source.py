@@ -7,7 +7,9 @@ import re
 
 import pytest
 
-from fastlint.engine.source import split_lines, word_first
+from fastlint.engine.source import split_lines, statement_matches, word_first
+from fastlint.rules.blocking import _NESTED_IMPORT
+from fastlint.rules.security import _IMPORT_RE
 
 
 @pytest.mark.parametrize(
@@ -45,3 +47,27 @@ def test_word_first_matches_where_a_leading_word_boundary_would() -> None:
             assert [m.span() for m in fast.finditer(text)] == [
                 m.span() for m in slow.finditer(text)
             ], (word, text)
+
+
+IMPORTS = """\
+import os; from a.b import (c,
+    d as e)  # comment
+x = "from fake import name"; import json
+if TYPE_CHECKING: from typing import Any
+important = 1
+def f():
+    from . import \\
+        sibling
+    from the docs, a sentence
+y = {"k": 1}; z = 2
+class C: import re
+"""
+
+
+@pytest.mark.parametrize("pattern", [_IMPORT_RE, _NESTED_IMPORT], ids=["FL403", "FL101"])
+def test_statement_matches_are_the_pattern_s_matches(pattern: re.Pattern[str]) -> None:
+    for text in (IMPORTS, IMPORTS.replace("\n", "\r\n"), "import x", "importlib.reload(m)"):
+        expected = [(m.span(), m.groups()) for m in pattern.finditer(text)]
+        found = statement_matches(pattern, text, ("from", "import"))
+        assert [(m.span(), m.groups()) for m in found] == expected
+    assert len(list(statement_matches(pattern, IMPORTS, ("from", "import")))) > 3

@@ -9,12 +9,10 @@ from pathlib import Path
 import pytest
 
 from fastlint.rules.security import (
-    _IMPORT_RE,
     _SECRET_TARGET_RE,
     CorsWildcardWithCredentials,
     DebugEnabled,
     HardcodedSecret,
-    _import_statements,
     _secret_targets,
     is_secret_name,
     looks_like_secret,
@@ -272,23 +270,3 @@ def test_fl404_fix_through_the_cli(tmp_path: Path) -> None:
 def test_secret_targets_are_the_full_patterns_matches(text: str) -> None:
     expected = [(m.group(1), m.group(2), m.end()) for m in _SECRET_TARGET_RE.finditer(text)]
     assert expected and list(_secret_targets(text)) == expected
-
-
-IMPORTS = """\
-import os; from a.b import (c,
-    d as e)  # comment
-x = "from fake import name"; import json
-if TYPE_CHECKING: from typing import Any
-important = 1
-from . import \\
-    sibling
-y = {"k": 1}; z = 2
-class C: import re
-"""
-
-
-def test_import_statements_are_found_as_the_pattern_finds_them() -> None:
-    for text in (IMPORTS, IMPORTS.replace("\n", "\r\n"), "import x", "importlib.reload(m)"):
-        expected = [(m.span(), m.groups()) for m in _IMPORT_RE.finditer(text)]
-        assert [(m.span(), m.groups()) for m in _import_statements(text)] == expected
-    assert len(list(_import_statements(IMPORTS))) == 5

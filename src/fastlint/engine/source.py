@@ -180,6 +180,35 @@ def read_source(path: str, *, python: bool = True) -> SourceFile:
 
 
 # A comment, up to the end of its line.
+_STATEMENT_SEPARATOR = re.compile(r"[;:]")
+
+
+def statement_matches(
+    pattern: re.Pattern[str], text: str, words: tuple[str, ...]
+) -> Iterator[re.Match[str]]:
+    """`pattern.finditer(text)` for a pattern whose matches start at a line's start or at `;`
+    or `:` and hold one of `words` on their first line (an import statement): tried only
+    there, on those lines. A pattern with no literal to look for first is otherwise tried at
+    every character of the text (3-4 times slower on the import patterns of the screens)."""
+    position = 0
+    while True:
+        found = min((i for i in (text.find(w, position) for w in words) if i != -1), default=-1)
+        if found == -1:
+            return
+        line_start = text.rfind("\n", 0, found) + 1
+        line_end = text.find("\n", found)
+        if line_end == -1:
+            line_end = len(text)
+        starts = [line_start] if line_start >= position else []
+        starts.extend(m.start() for m in _STATEMENT_SEPARATOR.finditer(text, position, line_end))
+        match = next(filter(None, (pattern.match(text, start) for start in starts)), None)
+        if match is None:
+            position = line_end + 1
+            continue
+        yield match
+        position = match.end()
+
+
 COMMENT = re.compile(r"#[^\n]*")
 
 

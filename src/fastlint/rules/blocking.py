@@ -28,7 +28,13 @@ from fastlint.engine.findings import Applicability, Severity
 from fastlint.engine.imports import module_package, resolve_relative
 from fastlint.engine.project import ModuleFacts, ProjectIndex
 from fastlint.engine.rule import Example, PendingFix, Rule, replace, words_in
-from fastlint.engine.source import COMMENT, bound_values, receiver_before, word_first
+from fastlint.engine.source import (
+    COMMENT,
+    bound_values,
+    receiver_before,
+    statement_matches,
+    word_first,
+)
 from fastlint.engine.thinning import Definition, Surroundings
 
 # --- the catalogue -------------------------------------------------------------------------
@@ -876,7 +882,7 @@ def _nested_imports(text: str, facts: ModuleFacts) -> Iterator[tuple[Optional[st
     if "import" not in text:  # in every import statement; most functions have none
         return
     package = module_package(facts.name, facts.is_package)
-    for match in _NESTED_IMPORT.finditer(text):
+    for match in statement_matches(_NESTED_IMPORT, text, ("from", "import")):
         line = match.group(0).lstrip(" \t;:").split("#")[0].rstrip()
         if line.endswith("\\"):
             yield None, ""  # continued on the next line

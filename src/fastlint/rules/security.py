@@ -14,7 +14,13 @@ from fastlint.engine.findings import Applicability, Severity
 from fastlint.engine.imports import resolve_relative
 from fastlint.engine.project import ModuleFacts, ProjectIndex
 from fastlint.engine.rule import Example, Rule, replace, words_in
-from fastlint.engine.source import COMMENT, bracket_depth, value_end, word_first
+from fastlint.engine.source import (
+    COMMENT,
+    bracket_depth,
+    statement_matches,
+    value_end,
+    word_first,
+)
 from fastlint.engine.thinning import Definition
 
 CORS_MIDDLEWARE = frozenset(
@@ -596,36 +602,10 @@ def _may_hold_secret(code: str, facts: ModuleFacts, project: ProjectIndex) -> bo
     )
 
 
-_STATEMENT_SEPARATOR = re.compile(r"[;:]")
-
-
-def _import_statements(text: str) -> Iterator[re.Match[str]]:
-    """`_IMPORT_RE.finditer(text)`, 3-4 times faster: the pattern, which has no literal to
-    look for first, is tried only where a match can start (a line's start, `;`, `:`) on the
-    lines that hold `import`, which every match's first line does."""
-    position = 0
-    while True:
-        found = text.find("import", position)
-        if found == -1:
-            return
-        line_start = text.rfind("\n", 0, found) + 1
-        line_end = text.find("\n", found)
-        if line_end == -1:
-            line_end = len(text)
-        starts = [line_start] if line_start >= position else []
-        starts.extend(m.start() for m in _STATEMENT_SEPARATOR.finditer(text, position, line_end))
-        match = next(filter(None, (_IMPORT_RE.match(text, start) for start in starts)), None)
-        if match is None:
-            position = line_end + 1
-            continue
-        yield match
-        position = match.end()
-
-
 def _import_targets(text: str, facts: ModuleFacts) -> Iterator[str]:
     """What every import statement of the text binds (`pkg.mod.name`), at any indentation."""
     package = facts.name if facts.is_package else facts.name.rpartition(".")[0]
-    for match in _import_statements(text):
+    for match in statement_matches(_IMPORT_RE, text, ("import",)):
         relative, module, names = match.group(1), match.group(2), match.group(3)
         if relative is None and module is None:  # `import a.b as c, d`
             for part in _import_names(names):
