@@ -179,7 +179,6 @@ def read_source(path: str, *, python: bool = True) -> SourceFile:
     return SourceFile(path, display_path(path), text, encoding, bom, digest)
 
 
-# A comment, up to the end of its line.
 _STATEMENT_SEPARATOR = re.compile(r"[;:]")
 
 
@@ -209,6 +208,7 @@ def statement_matches(
         position = match.end()
 
 
+# A comment, up to the end of its line.
 COMMENT = re.compile(r"#[^\n]*")
 
 
