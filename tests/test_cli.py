@@ -168,3 +168,22 @@ def test_text_snippets_and_diffs_number_lines_as_python_does(tmp_path: Path) -> 
     assert "6 |     time.sleep(1)" in text.stdout
     diff = fastlint("app.py", "--select", "FL101", "--diff", cwd=tmp_path)
     assert "@@ -1,6 +1,7 @@\n" in diff.stdout and "\n # \x0c page two\n" in diff.stdout
+
+
+def test_the_command_writes_all_its_output_before_it_exits(tmp_path: Path) -> None:
+    """It ends without tearing the interpreter down (engine objects are not freed one by
+    one): what it wrote, to a pipe or a file, is all there, with the same exit status."""
+    handlers = "".join(
+        f"\n\n@app.on_event('startup')\nasync def start_{i}() -> None:\n    pass\n"
+        for i in range(300)
+    )
+    write_tree(tmp_path, {"app.py": ON_EVENT_APP + handlers})
+    piped = fastlint("check", "--no-cache", "--format", "json", cwd=tmp_path)
+    assert piped.returncode == 1 and len(json.loads(piped.stdout)) == 301
+    written = fastlint(
+        "check", "--no-cache", "--format", "json", "--output-file", "out.json", cwd=tmp_path
+    )
+    assert written.returncode == 1 and written.stdout == ""
+    assert json.loads((tmp_path / "out.json").read_text()) == json.loads(piped.stdout)
+    usage = fastlint("check", "--select", "NOPE", cwd=tmp_path)
+    assert usage.returncode == 2 and "NOPE" in usage.stderr

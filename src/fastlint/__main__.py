@@ -1,4 +1,4 @@
-from fastlint.cli import main
+from fastlint.cli import run
 
 if __name__ == "__main__":
-    main()
+    run()

@@ -36,6 +36,36 @@ def main() -> None:
     """fastlint: find and fix FastAPI anti-patterns."""
 
 
+def run() -> NoReturn:
+    """The `fastlint` command: `main`, then an exit that skips tearing the interpreter down.
+
+    Freeing every object of a run (the cache's entries, the project index, LibCST's classes)
+    took 0.05-0.15 s of a run that re-checked one file of litellm; mypy ends the same way.
+    What was written is flushed first. A run that ends otherwise (a bug's traceback) ends as
+    Python ends it.
+    """
+    try:
+        main()
+        status = 0
+    except SystemExit as stop:
+        status = _exit_status(stop.code)
+    for stream in (sys.stdout, sys.stderr):
+        # A closed pipe or stream: nothing more can reach it.
+        with contextlib.suppress(OSError, ValueError):
+            stream.flush()
+    os._exit(status)
+
+
+def _exit_status(code: object) -> int:
+    """As Python turns `SystemExit`'s code into the process's status."""
+    if code is None:
+        return 0
+    if isinstance(code, int):
+        return code
+    print(code, file=sys.stderr)
+    return 1
+
+
 def _split(values: tuple[str, ...]) -> list[str]:
     return [part.strip() for value in values for part in value.split(",") if part.strip()]
 
