@@ -218,10 +218,12 @@ def test_cli_results_identical_with_and_without_cache_for_any_jobs(tmp_path: Pat
 def test_warm_cli_run_imports_neither_libcst_nor_rules(tmp_path: Path) -> None:
     root = project(tmp_path)
     _cli(root)
+    # The command (`cli.run`) ends the process: the probe runs what it runs, `main`.
     probe = (
-        "import runpy, sys\n"
+        "import sys\n"
+        "from fastlint.cli import main\n"
         "sys.argv = ['fastlint', '--format', 'json', '.']\n"
-        "try:\n    runpy.run_module('fastlint', run_name='__main__')\n"
+        "try:\n    main()\n"
         "except SystemExit:\n    pass\n"
         "loaded = [m for m in ('libcst', 'fastlint.rules.lifecycle') if m in sys.modules]\n"
         "print('LOADED', loaded, file=sys.stderr)\n"
