@@ -40,6 +40,11 @@ CACHEDIR_TAG = (
 EVERYTHING = "*"
 
 
+# What a check asked the index and got: the module a name found (None: none) and that
+# module's facts digest; for EVERYTHING, None and the digest of the whole index.
+Answer = tuple[Optional[str], Optional[str]]
+
+
 @dataclass
 class CacheEntry:
     mtime_ns: int
@@ -50,7 +55,7 @@ class CacheEntry:
     findings: list[Finding]
     # Index query → (module it found or None, that module's facts digest) when the file was
     # checked; EVERYTHING → digest of the whole index.
-    dependencies: dict[str, tuple[Optional[str], Optional[str]]] = field(default_factory=dict)
+    dependencies: dict[str, Answer] = field(default_factory=dict)
 
 
 def content_hash(data: bytes) -> str:
@@ -242,10 +247,7 @@ class Cache:
         # changed file).
         self.entries: dict[str, CacheEntry] = self._results.load_all()
         self._facts = _ShardedStore(self.directory, key, "facts")
-        self._answers: dict[
-            tuple[Optional[str], Optional[str]], tuple[Optional[str], Optional[str]]
-        ]
-        self._answers = {}
+        self._answers: dict[Answer, Answer] = {}
 
     def load_facts(self, path: str) -> Optional[ModuleFacts]:
         """The stored facts of a file, None if there are none (or they cannot be read).

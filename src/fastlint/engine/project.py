@@ -8,17 +8,16 @@ CST of one file and ask the index about names imported from the rest of the proj
 from __future__ import annotations
 
 import ast
-import bisect
 import builtins
-import collections
 import functools
 import hashlib
 import os
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import AnyStr, Callable, Optional, TypeVar, Union, cast
+from typing import Callable, Optional, TypeVar, Union, cast
 
+from fastlint.engine.astwalk import Function, lines_with, nodes_on_lines, own_returns, yields
 from fastlint.engine.callgraph import FunctionSummary, collect_functions
 from fastlint.engine.deepstack import on_large_stack
 from fastlint.engine.imports import ast_dotted, resolve_relative
@@ -456,7 +455,6 @@ def extract_facts(
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 _DEFINITIONS = (*_FUNCTIONS, ast.ClassDef)
 _FUNCTION_TYPES = frozenset(_FUNCTIONS)
-_Function = Union[ast.FunctionDef, ast.AsyncFunctionDef]
 
 
 def _first_line(statement: ast.stmt) -> int:
@@ -467,9 +465,9 @@ def _first_line(statement: ast.stmt) -> int:
 
 def _plain_returns(tree: ast.Module, source: Union[str, bytes]) -> dict[int, tuple[int, int]]:
     """`ModuleFacts.plain_returns`."""
-    plain: list[tuple[int, int, _Function]] = []
+    plain: list[tuple[int, int, Function]] = []
 
-    def consider(ordinal: int, method_ordinal: int, function: _Function) -> None:
+    def consider(ordinal: int, method_ordinal: int, function: Function) -> None:
         if function.returns is None and _returns_plain_value(function):
             plain.append((ordinal, method_ordinal, function))
 
@@ -479,115 +477,31 @@ def _plain_returns(tree: ast.Module, source: Union[str, bytes]) -> dict[int, tup
             ordinal += 1
             methods = [m for m in statement.body if type(m) in _FUNCTION_TYPES]
             for method_ordinal, method in enumerate(methods):
-                consider(ordinal, method_ordinal, cast(_Function, method))
+                consider(ordinal, method_ordinal, cast(Function, method))
         elif type(statement) in _FUNCTION_TYPES:
             ordinal += 1
-            consider(ordinal, -1, cast(_Function, statement))
+            consider(ordinal, -1, cast(Function, statement))
     if not plain:
         return {}
-    yield_lines = _lines_with(source, "yield")
+    yield_lines = lines_with(source, "yield")
     return {
         _first_line(function): (ordinal, method_ordinal)
         for ordinal, method_ordinal, function in plain
-        if not (_may_yield(function, yield_lines) and _yields(function))
+        if not yields(function, yield_lines)
     }
 
 
-# The statement lists (and handlers, cases) in each compound statement that opens no scope.
-_BLOCKS: dict[type[ast.AST], tuple[str, ...]] = {
-    ast.If: ("body", "orelse"),
-    ast.For: ("body", "orelse"),
-    ast.AsyncFor: ("body", "orelse"),
-    ast.While: ("body", "orelse"),
-    ast.With: ("body",),
-    ast.AsyncWith: ("body",),
-    ast.Try: ("body", "handlers", "orelse", "finalbody"),
-    ast.ExceptHandler: ("body",),
-}
-_BLOCKS.update(
-    (getattr(ast, name), fields)
-    for name, fields in (
-        ("TryStar", _BLOCKS[ast.Try]),
-        ("Match", ("cases",)),
-        ("match_case", ("body",)),
-    )
-    if hasattr(ast, name)  # `match` is new in Python 3.10, `except*` in 3.11
-)
-
-
-def _returns_plain_value(function: _Function) -> bool:
+def _returns_plain_value(function: Function) -> bool:
     """Whether one of the function's own `return` statements gives a value that is neither
-    `None` nor a call (after one `await`). Only statements are walked: a `return` is one."""
-    pending: list[ast.AST] = list(function.body)
-    while pending:
-        node = pending.pop()
-        if type(node) is ast.Return:
-            value = node.value
-            if value is None or type(value) is ast.Constant and value.value is None:
-                continue
-            if type(value) is ast.Await:
-                value = value.value
-            if type(value) is not ast.Call:
-                return True
+    `None` nor a call (after one `await`)."""
+    for node in own_returns(function):
+        value = node.value
+        if value is None or type(value) is ast.Constant and value.value is None:
             continue
-        blocks = _BLOCKS.get(type(node))
-        if blocks is not None:
-            for block in blocks:
-                pending.extend(getattr(node, block))
-    return False
-
-
-def _lines_with(source: Union[str, bytes], word: str) -> Optional[list[int]]:
-    """The lines where `word` occurs, in order; None when lines cannot be counted by line
-    feeds (a lone carriage return ends a line too)."""
-    if isinstance(source, bytes):
-        return _lines_with_word(source, word.encode(), b"\n", b"\r")
-    return _lines_with_word(source, word, "\n", "\r")
-
-
-def _lines_with_word(
-    source: AnyStr, word: AnyStr, feed: AnyStr, carriage: AnyStr
-) -> Optional[list[int]]:
-    """`_lines_with` for text or bytes."""
-    found = source.find(word)
-    if (
-        found != -1
-        and carriage in source
-        and source.count(carriage) != source.count(carriage + feed)
-    ):
-        return None
-    lines: list[int] = []
-    line, position = 1, 0
-    while found != -1:
-        line += source.count(feed, position, found)
-        lines.append(line)
-        position = found
-        found = source.find(word, found + len(word))
-    return lines
-
-
-def _may_yield(function: _Function, yield_lines: Optional[list[int]]) -> bool:
-    """Whether the word `yield` is on a line of the function's body (else no need to look
-    for one in its tree)."""
-    if yield_lines is None or function.end_lineno is None:
-        return True
-    first = bisect.bisect_left(yield_lines, function.body[0].lineno)
-    return first < len(yield_lines) and yield_lines[first] <= function.end_lineno
-
-
-_NESTED_SCOPES = (*_DEFINITIONS, ast.Lambda)
-
-
-def _yields(function: _Function) -> bool:
-    """A `yield` (or `yield from`) of the function's own, not of the functions, classes and
-    lambdas in it, whose decorators, defaults and bases are left out with them."""
-    pending: list[ast.AST] = list(function.body)
-    while pending:
-        node = pending.pop()
-        if isinstance(node, (ast.Yield, ast.YieldFrom)):
+        if type(value) is ast.Await:
+            value = value.value
+        if type(value) is not ast.Call:
             return True
-        if not isinstance(node, _NESTED_SCOPES):
-            pending.extend(ast.iter_child_nodes(node))
     return False
 
 
@@ -701,34 +615,13 @@ def _calls_on_lines_with(
     """The calls of the tree whose lines hold one of `words`, in `ast.walk`'s order; None
     when no word is in the source. Only subtrees whose lines hold a word are walked (a whole
     walk of every file took a tenth of the facts' time on open-webui)."""
-    lines: list[int] = []
-    for word in words:
-        found = _lines_with(source, word)
-        if found is None:  # lines cannot be counted by line feeds: walk it all
-            return (node for node in ast.walk(tree) if isinstance(node, ast.Call))
-        lines.extend(found)
-    if not lines:
-        return None
-    lines.sort()
-    return _calls_on(tree, lines)
-
-
-def _calls_on(tree: ast.Module, lines: list[int]) -> Iterator[ast.Call]:
-    pending: collections.deque[ast.AST] = collections.deque([tree])  # as `ast.walk`: breadth first
-    while pending:
-        node = pending.popleft()
-        first: Optional[int] = getattr(node, "lineno", None)
-        if first is not None:  # a node without a position (arguments, a module) is entered
-            # Decorators come before a definition's line.
-            decorators: list[ast.expr] = getattr(node, "decorator_list", None) or []
-            first = min([first, *(d.lineno for d in decorators)])
-            last = getattr(node, "end_lineno", None) or first
-            position = bisect.bisect_left(lines, first)
-            if position == len(lines) or lines[position] > last:
-                continue
-        if isinstance(node, ast.Call):
-            yield node
-        pending.extend(ast.iter_child_nodes(node))
+    found = [lines_with(source, word) for word in words]
+    lines: Optional[list[int]] = None  # lines cannot be counted by line feeds: walk it all
+    if all(word_lines is not None for word_lines in found):
+        lines = sorted(line for word_lines in found for line in word_lines or ())
+        if not lines:
+            return None
+    return cast(Iterator[ast.Call], nodes_on_lines([tree], (ast.Call,), lines, skip=()))
 
 
 # Module lookups an answer depends on: (name asked, project module found or None).

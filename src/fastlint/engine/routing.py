@@ -26,6 +26,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Optional, Union
 
+from fastlint.engine.astwalk import lines_with, own_returns, yields
 from fastlint.engine.fastapi import APP_OR_ROUTER_CLASSES
 from fastlint.engine.imports import ast_dotted
 from fastlint.engine.source import word_first
@@ -221,10 +222,15 @@ class _Scope:
 
 class _RoutingCollector:
     def __init__(
-        self, module: str, qualify: Callable[[Optional[str]], Optional[str]], tree: ast.Module
+        self,
+        module: str,
+        qualify: Callable[[Optional[str]], Optional[str]],
+        tree: ast.Module,
+        yield_lines: Optional[list[int]],
     ) -> None:
         self.module = module
         self.qualify = qualify
+        self.yield_lines = yield_lines  # of the module (`astwalk.lines_with`)
         self.facts = RoutingFacts()
         self.order = 0
         self.handled: set[int] = set()  # ids of calls already recorded
@@ -426,14 +432,15 @@ class _RoutingCollector:
                 self.facts.responders.add(qualname)
             return
         callees: list[str] = []
-        for value in _return_values(node):
+        for statement in own_returns(node):
+            value = statement.value
             if isinstance(value, ast.Await):
                 value = value.value
             callee = self.qualify(ast_dotted(value.func)) if isinstance(value, ast.Call) else None
             if callee is None:
                 return
             callees.append(callee)
-        if callees:
+        if callees and not yields(node, self.yield_lines):  # a generator is no Response factory
             self.facts.return_calls[qualname] = tuple(dict.fromkeys(callees))
 
     def _owner(
@@ -583,21 +590,6 @@ _ROUTES_EDIT = re.compile(
 )
 
 
-def _return_values(
-    function: Union[ast.FunctionDef, ast.AsyncFunctionDef],
-) -> Iterator[Optional[ast.expr]]:
-    """The values of a function's own `return` statements (not of nested functions)."""
-    pending: list[ast.AST] = list(function.body)
-    while pending:
-        node = pending.pop()
-        if isinstance(node, ast.Return):
-            yield node.value
-        elif isinstance(node, (ast.Yield, ast.YieldFrom)):
-            yield None  # a generator is no Response factory
-        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
-            pending.extend(ast.iter_child_nodes(node))
-
-
 def _mentions(function: ast.AST, word: str) -> bool:
     for node in ast.walk(function):
         if isinstance(node, ast.Name) and node.id == word:
@@ -672,7 +664,8 @@ def extract_routing(
     source: Union[str, bytes],
 ) -> RoutingFacts:
     text = source.decode("utf-8", "replace") if isinstance(source, bytes) else source
-    return _RoutingCollector(module, qualify, tree).collect(tree, text)
+    collector = _RoutingCollector(module, qualify, tree, lines_with(source, "yield"))
+    return collector.collect(tree, text)
 
 
 # --- path matching -------------------------------------------------------------------------

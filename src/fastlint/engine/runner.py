@@ -19,7 +19,14 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Optional, TypeVar
 
-from fastlint.engine.cache import EVERYTHING, Cache, CacheEntry, content_hash, facts_digest
+from fastlint.engine.cache import (
+    EVERYTHING,
+    Answer,
+    Cache,
+    CacheEntry,
+    content_hash,
+    facts_digest,
+)
 from fastlint.engine.discovery import DiscoveredFile, discover
 from fastlint.engine.findings import Finding, Severity
 from fastlint.engine.project import ModuleFacts, ProjectIndex, extract_facts, module_name_for
@@ -58,7 +65,7 @@ class FileResult:
     problem: Optional[str] = None
     # For the cache: what was checked, and which modules the check asked the index about.
     digest: str = ""
-    dependencies: dict[str, tuple[Optional[str], Optional[str]]] = field(default_factory=dict)
+    dependencies: dict[str, Answer] = field(default_factory=dict)
     internal_error: bool = False
     # Project-wide answers a worker process computed first (`ProjectIndex.derived`), for the
     # parent to keep in the cache.
@@ -180,7 +187,7 @@ def _check_file(
     return result
 
 
-def _answer(query: str, index: ProjectIndex) -> tuple[Optional[str], Optional[str]]:
+def _answer(query: str, index: ProjectIndex) -> Answer:
     """What a cache entry records of an index query: the module it finds and that module's
     facts digest (for EVERYTHING, the digest of the whole index)."""
     if query == EVERYTHING:
@@ -420,9 +427,7 @@ def _lookup(state: _FileState, cache: Cache) -> None:
         state.entry = entry
 
 
-def _still_valid(
-    entry: CacheEntry, index: ProjectIndex, answers: dict[str, tuple[Optional[str], Optional[str]]]
-) -> bool:
+def _still_valid(entry: CacheEntry, index: ProjectIndex, answers: dict[str, Answer]) -> bool:
     """Whether every query the file's check asked the index gets the same answer now.
     `answers` keeps each query's answer for this index: litellm's entries ask 100,000 queries
     of which 16,000 differ."""
@@ -514,7 +519,7 @@ def run(
                 cache.store_facts(state.absolute, facts)
 
     # Phase 3: check what changed, and what depends on a module that changed.
-    answers: dict[str, tuple[Optional[str], Optional[str]]] = {}
+    answers: dict[str, Answer] = {}
     to_check = [s for s in states if s.entry is None or not _still_valid(s.entry, index, answers)]
     result.files_cached = len(states) - len(to_check)
     fresh: dict[int, FileResult] = {}
