@@ -299,3 +299,22 @@ def test_dependency_and_event_handler_calls_are_found_wherever_they_are(newline:
         "app.auth.get_db",
     ]
     assert facts.event_handlers == 2
+
+
+def test_bindings_are_top_level_single_name_assignments_alone_on_their_lines() -> None:
+    text = (
+        "import os\n"  # 0
+        "A = 1\n"  # 1
+        "B: int = f(\n    2,\n)\n"  # 2
+        "C: int\n"  # 3: no value
+        "d = e = 3\n"  # 4: two targets
+        "g, h = 4, 5\n"  # 5: a tuple
+        "os.x = 6\n"  # 6: an attribute
+        "i = 7; j = 8\n"  # 7, 8: one line
+        "k = (m := 9)\n"  # 9: binds `m` too
+        "if A:\n    n = 10\n"  # 10: not top level
+        "@dec\ndef p(): pass\n"  # 11
+        "q = 11\n"  # 12
+    )
+    facts = extract_facts("m.py", text, name="m")
+    assert facts.bindings == [(1, 2, "A"), (2, 5, "B"), (12, 16, "q")]

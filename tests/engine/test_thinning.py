@@ -241,3 +241,69 @@ def test_surroundings_hold_module_code_and_classes_without_functions() -> None:
     assert "class Client(httpx.Client):" in code and "timeout = 5" in code
     assert "import" not in code and "y," not in code
     assert "local_only" not in code and "other_local" not in code and "helper" not in code
+
+
+BINDINGS = """\
+import httpx
+
+client = httpx.Client(
+    timeout=5,
+)
+session = make_session(
+    1,
+)
+UNUSED = {
+    "a": handler,
+}
+x = 1; y = f(
+    2,
+)
+total: int = compute(
+    3,
+)
+
+
+def handler():
+    return 4
+
+
+async def route():
+    client.get("/")
+    session()
+    return total
+"""
+
+
+def test_bindings_no_kept_code_writes_become_empty_tuples_on_the_same_lines() -> None:
+    thinned = _thin(BINDINGS, ("async def",))
+    assert thinned is not None
+    assert thinned.count("\n") == BINDINGS.count("\n")
+    # Written by the coroutine: as an attribute's object, as a callee, as a name.
+    for kept in ("    timeout=5,", "    1,", "    3,"):
+        assert kept in thinned
+    # Written by nothing kept: `name = ()` over its lines, and what only it named goes too.
+    assert "UNUSED = (\n\n)\n" in thinned and '"a"' not in thinned
+    assert "def handler(" in thinned and "return 4" not in thinned
+    # Not alone on its line: kept as written.
+    assert "x = 1; y = f(\n    2,\n)\n" in thinned
+    module = cst.parse_module(thinned)
+    assert len(module.body) == len(cst.parse_module(BINDINGS).body)
+
+
+def test_a_binding_is_kept_when_a_rule_needs_it_or_kept_code_writes_it() -> None:
+    text = (
+        'SECRET = (\n    "abc"\n)\n'
+        'TABLE = {\n    "a": handler,\n}\n\n\n'
+        "def handler():\n    return 4\n"
+    )
+    thinned = _thin(text, ("SECRET",))
+    assert thinned is not None and '    "abc"' in thinned and "TABLE = (\n\n)" in thinned
+    assert "return 4" not in thinned
+    # Kept code that writes `TABLE` brings back what the binding names.
+    assert _thin(text + "print(TABLE)\n", ("SECRET",)) is None
+
+
+def test_a_binding_that_binds_another_name_is_kept() -> None:
+    text = "value = (other := compute(\n    1,\n))\n\n\ndef unused():\n    return other\n"
+    thinned = _thin(text, ())
+    assert thinned is not None and "other := compute" in thinned and "return other" not in thinned

@@ -77,8 +77,15 @@ def test_codes_and_names_are_unique() -> None:
     assert len(names) == len(set(names))
 
 
-# Definitions no rule needs: a file that holds them is parsed with stubs in their place.
+# Definitions and a binding no rule needs: a file that holds them is parsed with stubs in
+# their place.
 UNNEEDED_DEFINITIONS = """
+
+
+UNRELATED_LIMITS = dict(
+    retries=3,
+    timeout=5,
+)
 
 
 def unrelated_helper(values):

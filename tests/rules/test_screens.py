@@ -1527,3 +1527,37 @@ def test_fl102_statement_screen_sees_helpers_imported_under_another_name_in_a_fu
     )
     assert "rest()" in main and "json.dumps" not in main
     assert whole == found == [("FL102", 7)]
+
+
+def test_statement_screens_keep_the_bindings_findings_need(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A module-level `name = value` is parsed as `name = ()` unless a rule reports in it or
+    kept code writes its name: the findings are those of the whole file."""
+    files = {
+        "main.py": (
+            "import requests\n"
+            "from fastapi import FastAPI\n"
+            "from fastapi.exceptions import RequestValidationError\n"
+            "from pydantic import ValidationError\n\n"
+            "session = requests.Session(\n"
+            "    # used by a coroutine\n"
+            ")\n"
+            "API_TOKEN = (\n"
+            "    'sk-4f8a9b2c7d1e'\n"
+            ")\n"
+            "app = FastAPI(\n"
+            "    exception_handlers={ValidationError: on_invalid},\n"
+            ")\n"
+            "CHOICES = [\n"
+            "    'unrelated-choice',\n"
+            "]\n\n"
+            "async def on_invalid(request, exc):\n    return None\n\n"
+            "async def fetch():\n    return session.get('u')\n"
+        ),
+    }
+    rules = [BlockingCallInAsync, HardcodedSecret, ValidationErrorHandler]
+    main, found, whole = _main_thinned_and_findings(tmp_path, monkeypatch, files, rules)
+    assert "unrelated-choice" not in main and "CHOICES = (\n\n)" in main
+    assert "requests.Session(" in main and "ValidationError: on_invalid" in main
+    assert whole == found and {code for code, _ in found} == {"FL101", "FL403", "FL501"}

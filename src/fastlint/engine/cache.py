@@ -71,6 +71,7 @@ _PROVENANCE = {
     ("ModuleFacts", "source_digest"),
     ("ModuleFacts", "definitions"),
     ("ModuleFacts", "methods"),
+    ("ModuleFacts", "bindings"),
     ("ModuleFacts", "default_builders_by_line"),
     ("ModuleFacts", "function_bodies"),
     ("ModuleFacts", "plain_returns"),

@@ -461,7 +461,7 @@ def _thinned_text(
     """The text without the definitions none of `rules` needs (engine/thinning), if any."""
     if SCREENS_OFF or not rules or not all(_screens_statements(rule) for rule in rules):
         return None
-    if facts is None or not facts.definitions:
+    if facts is None or not (facts.definitions or facts.bindings):
         return None
     configured = _configured(options)
     if any(configured.intersection(rule.screen_options) for rule in rules):

@@ -105,6 +105,9 @@ class ModuleFacts:
     definitions: list[tuple[int, int, str, str]] = field(default_factory=list)
     # Functions in the body of a top-level class: (class index, first line, last line, name).
     methods: list[tuple[int, int, int, str]] = field(default_factory=list)
+    # Top-level `name = value` and `name: T = value` statements, each alone on its lines and
+    # binding no other name (no `:=`): (statement index, last line, name). Tied to the lines.
+    bindings: list[tuple[int, int, str]] = field(default_factory=list)
     default_builders_by_line: list[tuple[int, tuple[str, ...]]] = field(default_factory=list)
     # Those functions and methods by first line: (line, column) of their body's first statement.
     function_bodies: dict[int, tuple[int, int]] = field(default_factory=dict)
@@ -440,6 +443,7 @@ def extract_facts(
         for method in statement.body
         if isinstance(method, _FUNCTIONS) and not (has_walrus and _header_binds(method))
     ]
+    facts.bindings = _bindings(tree.body, has_walrus)
     facts.function_bodies = {
         # A decorated first statement starts at its first decorator, not at its `def`.
         _first_line(function): (_first_line(function.body[0]), function.body[0].col_offset)
@@ -503,6 +507,35 @@ def _returns_plain_value(function: Function) -> bool:
         if type(value) is not ast.Call:
             return True
     return False
+
+
+def _bindings(body: list[ast.stmt], has_walrus: bool) -> list[tuple[int, int, str]]:
+    """`ModuleFacts.bindings`."""
+    found: list[tuple[int, int, str]] = []
+    for index, statement in enumerate(body):
+        kind = type(statement)
+        if kind is ast.Assign:
+            targets = cast(ast.Assign, statement).targets
+            if len(targets) != 1 or type(targets[0]) is not ast.Name:
+                continue
+            name = targets[0].id
+        elif kind is ast.AnnAssign:
+            annotated = cast(ast.AnnAssign, statement)
+            if annotated.value is None or type(annotated.target) is not ast.Name:
+                continue
+            name = annotated.target.id
+        else:
+            continue
+        last = statement.end_lineno or statement.lineno
+        # Alone on its lines: not `a = 1; b = 2`, whose statements LibCST counts as one.
+        after_previous = index == 0 or (body[index - 1].end_lineno or 0) < statement.lineno
+        before_next = index + 1 == len(body) or _first_line(body[index + 1]) > last
+        if statement.col_offset != 0 or not (after_previous and before_next):
+            continue
+        if has_walrus and any(type(node) is ast.NamedExpr for node in ast.walk(statement)):
+            continue
+        found.append((index, last, name))
+    return found
 
 
 def _header_binds(definition: ast.stmt) -> bool:

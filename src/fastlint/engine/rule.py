@@ -148,14 +148,15 @@ class Rule:
     @classmethod
     def could_fire_in(cls, definition: Definition) -> bool:
         """The statement screen: could this rule report inside this top-level `def` or
-        `class`, or a method of a top-level class (its text, the index of its top-level
-        statement, and what it can see of the rest of the file)?
+        `class`, a method of a top-level class, or a top-level `name = value` statement (its
+        text, the index of its top-level statement, and what it can see of the rest of the
+        file)?
 
-        Asked only in files `could_fire` let through. The module-level statements around the
-        definitions, and every definition a kept statement names, are parsed whatever the
-        answers; a definition that no enabled rule needs is parsed as an empty stub of the same
-        name and lines (engine/thinning). Must never answer no for a definition that holds a
-        finding. The default keeps every definition.
+        Asked only in files `could_fire` let through. The other module-level statements, and
+        every definition or binding kept code names, are parsed whatever the answers; one that
+        no enabled rule needs is parsed as an empty stub of the same name and lines
+        (engine/thinning). Must never answer no for a statement that holds a finding. The
+        default keeps every one.
         """
         return True
 

@@ -14,10 +14,13 @@ fixes of nodes in kept code are those of the whole file.
 Statement screens also see what a definition can see of the rest of its file
 (`Surroundings`): module-level code and classes, not imports and not other functions.
 
-Module-level code other than definitions is always kept, and so is every definition that kept
-code names other than in a call: rules read the endpoint of `add_api_route(path, endpoint)`
-and the parameters of `Depends(dependency)` from the tree (other questions about other
-definitions go to the `ast` facts); for methods, see `thin`.
+A top-level `name = value` statement (`ModuleFacts.bindings`) that no statement screen keeps
+becomes `name = ()` on the same lines, unless kept code writes its name anywhere (a call
+included: rules resolve `session()` through `session = sessionmaker(...)`). Other module-level
+code is always kept, and so is every definition that kept code names other than in a call:
+rules read the endpoint of `add_api_route(path, endpoint)` and the parameters of
+`Depends(dependency)` from the tree (other questions about other definitions go to the `ast`
+facts); for methods, see `thin`.
 """
 
 from __future__ import annotations
@@ -32,11 +35,21 @@ from fastlint.engine.source import NEWLINE_RE, word_first
 
 # A name not called (`Depends(get_db)`, `endpoint=read_item`, `x: Model`).
 _REFERENCE = re.compile(r"\b\w+(?!\w|[ \t\\\r\n]*\()")
+_WORD = re.compile(r"\w+")
 # Definitions whose code binds module-level names are kept: a stub would lose those bindings.
 # `global x` here; `:=` in decorators, defaults or bases leaves it out of the facts.
 _BINDS_MODULE_NAMES = re.compile(word_first("global") + r"\b")
 # Where the `ast` says a definition starts, the text must show it (not a form feed or a BOM).
 _DEFINITION_START = re.compile(r"[ \t]*(?:@|def\b|async\b|class\b)")
+
+# The keyword of a binding (`ModuleFacts.bindings`): its statement starts with its name.
+_BINDING = "="
+
+
+@functools.lru_cache(maxsize=1024)
+def _binding_start(name: str) -> re.Pattern[str]:
+    return re.compile(rf"{re.escape(name)}(?!\w)")
+
 
 # A top-level import statement.
 _IMPORT_STATEMENT = re.compile(r"(?:from|import)\b")
@@ -58,8 +71,9 @@ class Surroundings:
 
 @dataclass(frozen=True)
 class Definition:
-    """A top-level `def` or `class`, or a method of a top-level class, as the statement
-    screens (`Rule.could_fire_in`, `Rule.reads_body`) see it."""
+    """A top-level `def` or `class`, a method of a top-level class, or a top-level
+    `name = value` statement, as the statement screens (`Rule.could_fire_in`,
+    `Rule.reads_body`) see it."""
 
     text: str
     index: int  # of its top-level statement
@@ -95,7 +109,7 @@ KeepTest = Callable[[str, int, tuple[int, int], Optional[int], Surroundings], st
 
 @dataclass(eq=False)  # identity: kept in dictionaries by definition
 class _Definition:
-    keyword: str  # "def" or "class"
+    keyword: str  # "def", "class" or "=" (a binding: `name = value`)
     name: str
     index: int  # of the top-level statement
     lines: tuple[int, int]  # first and last
@@ -117,13 +131,17 @@ def thin(text: str, line_starts: list[int], facts: ModuleFacts, keep: KeepTest) 
     if definitions is None:
         return None
     surroundings = _surroundings(text, line_starts, facts, definitions)
-    # What kept code names, and where that code is (for attributes of a class, when asked).
+    # What kept code names (and writes at all, for bindings), and where that code is (for
+    # attributes of a class, when asked).
     words: set[str] = set()
+    written: set[str] = set()
     kept: list[tuple[int, int]] = []
 
     def note(start: int, end: int) -> set[str]:
         names = set(_REFERENCE.findall(text, start, end))
         words.update(names)
+        if facts.bindings:
+            written.update(_WORD.findall(text, start, end))
         kept.append((start, end))
         return names
 
@@ -146,7 +164,10 @@ def thin(text: str, line_starts: list[int], facts: ModuleFacts, keep: KeepTest) 
 
     def needed(definition: _Definition) -> str:
         statement = text[definition.start : definition.end]
-        if not _DEFINITION_START.match(statement) or _BINDS_MODULE_NAMES.search(statement):
+        if definition.keyword == _BINDING:
+            if not _binding_start(definition.name).match(statement):
+                return WHOLE
+        elif not _DEFINITION_START.match(statement) or _BINDS_MODULE_NAMES.search(statement):
             return WHOLE
         body = definition.body_start
         body_at = None if body is None else body - definition.start
@@ -159,8 +180,12 @@ def thin(text: str, line_starts: list[int], facts: ModuleFacts, keep: KeepTest) 
     # a bare name in a function body nor by `self.helper`.
     waiting: dict[Optional[_Definition], dict[str, list[_Definition]]] = {None: {}}
     class_names: dict[_Definition, set[str]] = {}
+    bindings_waiting: dict[str, list[_Definition]] = {}  # left out until kept code writes them
 
     def wait(definition: _Definition, owner: Optional[_Definition]) -> None:
+        if definition.keyword == _BINDING:
+            bindings_waiting.setdefault(definition.name, []).append(definition)
+            return
         waiting.setdefault(owner, {}).setdefault(definition.name, []).append(definition)
 
     def revive(
@@ -200,6 +225,8 @@ def thin(text: str, line_starts: list[int], facts: ModuleFacts, keep: KeepTest) 
             names = words if owner is None else class_names[owner] | attributes_of(owner.name)
             for name in names.intersection(by_name):
                 found.extend(by_name.pop(name))
+        for name in written.intersection(bindings_waiting):
+            found.extend(bindings_waiting.pop(name))
         return found
 
     for definition in definitions:
@@ -213,7 +240,7 @@ def thin(text: str, line_starts: list[int], facts: ModuleFacts, keep: KeepTest) 
         for definition in pending:
             revive(definition)
         pending = named()
-    if not any(waiting.values()):
+    if not any(waiting.values()) and not bindings_waiting:
         return None
     changed = [d for d in definitions if not d.alive or d.hollow]
     for definition in definitions:
@@ -240,7 +267,7 @@ def _surroundings(
     for index, start in enumerate(starts):
         end = starts[index + 1] if index + 1 < len(starts) else len(text)
         definition = by_index.get(index)
-        if definition is None:
+        if definition is None or definition.keyword == _BINDING:
             if not _IMPORT_STATEMENT.match(text, start):
                 pieces.append(text[start:end])
             continue
@@ -286,6 +313,12 @@ def _definitions(
         found[index] = _Definition(
             keyword, name, index, (first_line, last_line), *offsets, body_start=body
         )
+    for index, last_line, name in facts.bindings:
+        first_line = facts.statement_lines[index] if index < len(facts.statement_lines) else 0
+        offsets = span(first_line, last_line)
+        if offsets is None or index in found:
+            return None
+        found[index] = _Definition(_BINDING, name, index, (first_line, last_line), *offsets)
     for index, first_line, last_line, name in facts.methods:
         offsets = span(first_line, last_line)
         cls = found.get(index)
@@ -314,9 +347,11 @@ def _with_stubs(text: str, stubs: list[_Definition]) -> str:
 
 
 def _stub(keyword: str, name: str, statement: str) -> str:
-    """`def name(): pass` at the statement's indentation and over as many lines, with its last
-    line ending."""
+    """`def name(): pass` (or `name = ()`) at the statement's indentation and over as many
+    lines, with its last line ending."""
     indent, inner, newline, final = _layout(statement)
+    if keyword == _BINDING:
+        return f"{indent}{name} = ({newline * inner}){final}"
     return f"{indent}{keyword} {name}({newline * inner}): pass{final}"
 
 
