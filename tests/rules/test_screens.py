@@ -1561,3 +1561,25 @@ def test_statement_screens_keep_the_bindings_findings_need(
     assert "unrelated-choice" not in main and "CHOICES = (\n\n)" in main
     assert "requests.Session(" in main and "ValidationError: on_invalid" in main
     assert whole == found and {code for code, _ in found} == {"FL101", "FL403", "FL501"}
+
+
+def test_fl303_statement_screen_reads_signatures_for_their_dependencies(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A route that names its dependencies in its signature is read for them, not for its
+    body; a body that calls `Depends()` or yields is read."""
+    files = {
+        "main.py": (
+            "from fastapi import Depends\n\n"
+            "def get_db():\n    db = connect()\n    yield db\n    db.close()\n\n"
+            "def route(db=Depends(get_db)):\n"
+            "    rows = db.query('unrelated-body')\n    return rows\n\n"
+            "def other():\n    session = Depends(get_session)\n    return session\n\n"
+            "def get_session():\n    s = connect()\n    yield s\n    s.close()\n"
+        ),
+    }
+    main, found, whole = _main_thinned_and_findings(
+        tmp_path, monkeypatch, files, [DependencyCleanupNotInFinally]
+    )
+    assert "unrelated-body" not in main and "Depends(get_session)" in main
+    assert whole == found == [("FL303", 6), ("FL303", 19)]

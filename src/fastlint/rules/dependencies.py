@@ -537,6 +537,14 @@ class DependencyCleanupNotInFinally(Rule):
         )
 
     @classmethod
+    def reads_body(cls, definition: Definition) -> bool:
+        """A generator's, and one that calls `Depends()` inside: a route that only declares
+        its dependencies in its signature is read for those."""
+        return "yield" in definition.body or may_call_depends(
+            definition.body, definition.facts, definition.project
+        )
+
+    @classmethod
     def could_fire(cls, text: str, facts: Optional[ModuleFacts], project: ProjectIndex) -> bool:
         if "yield" not in text:
             return False  # no generator at all
