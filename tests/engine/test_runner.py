@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import os
 import sys
+import time
 from pathlib import Path
 from typing import ClassVar
 
@@ -33,6 +34,32 @@ def test_map_gives_results_in_order_across_processes() -> None:
     sizes = [abs(i) * 7 % 13 for i in items]
     assert list(_map(abs, items, 2, {}, sizes)) == [abs(i) for i in items]
     assert list(_map(abs, items, 2, {})) == [abs(i) for i in items]
+
+
+def _mark(task: tuple[str, int]) -> int:
+    directory, item = task
+    Path(directory, str(item)).touch()
+    return item
+
+
+@pytest.mark.parametrize("sized", [True, False])
+def test_map_runs_meanwhile_once_the_workers_have_their_tasks(tmp_path: Path, sized: bool) -> None:
+    """`meanwhile` (importing what checking needs, in the run) overlaps the workers' work:
+    it runs after the tasks are handed out, before the first result is read, and only once."""
+    items = [(str(tmp_path), i) for i in range(PARALLEL_THRESHOLD * 2)]
+    sizes = [i % 5 for i in range(len(items))] if sized else None
+    calls: list[bool] = []
+
+    def meanwhile() -> None:
+        deadline = time.monotonic() + 30
+        while not any(tmp_path.iterdir()) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        calls.append(any(tmp_path.iterdir()))
+
+    results = _map(_mark, items, 2, {}, sizes, meanwhile=meanwhile)
+    assert next(results) == 0 and calls == [True]
+    assert list(results) == list(range(1, len(items))) and calls == [True]
+    assert list(_map(abs, [-1, 2], 1, {}, meanwhile=meanwhile)) == [1, 2] and len(calls) == 1
 
 
 def test_memory_is_handed_back_after_large_files_only(

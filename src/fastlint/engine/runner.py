@@ -225,11 +225,13 @@ def _malloc_trim() -> Optional[Callable[[int], int]]:
         return None
 
 
-def _load_checker() -> None:
-    """Import LibCST and the checker once, here, so that the workers forked to check files
-    inherit them instead of each importing them (0.2 s each)."""
+def _load_checker(load_rules: RuleLoader, codes: tuple[str, ...]) -> None:
+    """Import LibCST, the checker and the rules once, here, so that the workers forked to
+    check files inherit them instead of each importing them (0.2 s each)."""
     import fastlint.engine.checker
     import fastlint.engine.fixes  # noqa: F401
+
+    load_rules(codes)
 
 
 # Set before the pool forks, so workers inherit the index instead of unpickling it per task.
@@ -315,11 +317,14 @@ def _map(
     jobs: int,
     state: dict[str, Any],
     sizes: Optional[list[int]] = None,
+    meanwhile: Optional[Callable[[], None]] = None,
 ) -> Iterator[Any]:
     """Results in order, in this process or across `jobs` processes.
 
     With `sizes` (a cost estimate of each item, such as its file's size), the largest items are
     handed out first and alone, so that no process is left with a large file at the end.
+    `meanwhile` runs in this process once the workers have their tasks (not at all without
+    workers).
     """
     if jobs <= 1 or len(items) < PARALLEL_THRESHOLD:
         _WORKER.clear()
@@ -328,15 +333,21 @@ def _map(
         return
     with _pool(jobs, state) as pool:
         if sizes is None:
-            yield from pool.map(function, items, chunksize=max(1, len(items) // (jobs * 8)))
+            mapped = pool.map(function, items, chunksize=max(1, len(items) // (jobs * 8)))
+            if meanwhile is not None:
+                meanwhile()
+            yield from mapped
             return
         batches = _batches(sizes, jobs)
         results: list[Any] = [None] * len(items)
         done = [False] * len(items)
         position = 0
-        for batch, batch_results in zip(
-            batches, pool.map(_run_batch, [(function, [items[i] for i in b]) for b in batches])
-        ):
+        batch_results_in_order = pool.map(
+            _run_batch, [(function, [items[i] for i in b]) for b in batches]
+        )
+        if meanwhile is not None:
+            meanwhile()
+        for batch, batch_results in zip(batches, batch_results_in_order):
             for index, item_result in zip(batch, batch_results):
                 results[index], done[index] = item_result, True
             while position < len(items) and done[position]:
@@ -508,10 +519,12 @@ def run(
     unknown = [s for s in states if s.file.kind == "python" and s.entry is None]
     tasks = [(s.file.path, *s.module) for s in unknown]
     sizes = [s.stat.st_size if s.stat is not None else 0 for s in unknown]
-    extracted = _map(_facts_task, tasks, jobs, {}, sizes)
-    for position, (state, (facts, digest)) in enumerate(zip(unknown, extracted)):
-        if position == 0 and jobs > 1:
-            _load_checker()  # while the workers extract facts; these files are checked next
+    # While the workers extract facts: what checking the files will need.
+    codes = tuple(sorted({code for state in states for code in state.codes}))
+    extracted = _map(
+        _facts_task, tasks, jobs, {}, sizes, meanwhile=lambda: _load_checker(load_rules, codes)
+    )
+    for state, (facts, digest) in zip(unknown, extracted):
         if facts is not None:
             index.add(facts, digest)
             state.digest = digest

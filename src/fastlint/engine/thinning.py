@@ -46,9 +46,9 @@ _DEFINITION_START = re.compile(r"[ \t]*(?:@|def\b|async\b|class\b)")
 _BINDING = "="
 
 
-@functools.lru_cache(maxsize=1024)
-def _binding_start(name: str) -> re.Pattern[str]:
-    return re.compile(rf"{re.escape(name)}(?!\w)")
+def _starts_with_name(statement: str, name: str) -> bool:
+    following = statement[len(name) : len(name) + 1]
+    return statement.startswith(name) and not (following.isalnum() or following == "_")
 
 
 # A top-level import statement.
@@ -165,7 +165,7 @@ def thin(text: str, line_starts: list[int], facts: ModuleFacts, keep: KeepTest) 
     def needed(definition: _Definition) -> str:
         statement = text[definition.start : definition.end]
         if definition.keyword == _BINDING:
-            if not _binding_start(definition.name).match(statement):
+            if not _starts_with_name(statement, definition.name):
                 return WHOLE
         elif not _DEFINITION_START.match(statement) or _BINDS_MODULE_NAMES.search(statement):
             return WHOLE

@@ -1486,6 +1486,8 @@ class Deployer:
     @classmethod
     def could_fire_in(cls, definition: Definition) -> bool:
         """`could_fire` on the definition and the module-level code and classes it sees."""
+        if not _ASYNC_DEF.search(definition.text):
+            return False  # before `class_name`, which reads every definition of the file
         return _calls_blocking_helper(
             definition.text,
             definition.facts,
