@@ -45,11 +45,14 @@ class Unused:
 """
 
 
-def _thin(text: str, needed: tuple[str, ...]) -> Optional[str]:
-    """Keep the definitions whose text holds one of `needed`."""
+def _thin(text: str, needed: tuple[str, ...], named_need: str = WHOLE) -> Optional[str]:
+    """Keep the definitions whose text holds one of `needed`, and `named_need` of those kept
+    code names."""
     facts = extract_facts("m.py", text, name="m")
 
-    def keep(statement: str, *_: object) -> str:
+    def keep(statement: str, *arguments: object) -> str:
+        if arguments[-1]:  # named
+            return named_need
         return WHOLE if any(n in statement for n in needed) else NOTHING
 
     return thin(text, line_starts(text), facts, keep)
@@ -160,9 +163,14 @@ def _hollow(text: str, whole: tuple[str, ...] = ()) -> Optional[str]:
     facts = extract_facts("m.py", text, name="m")
 
     def keep(
-        statement: str, index: int, lines: object, body_at: Optional[int], _: Surroundings
+        statement: str,
+        index: int,
+        lines: object,
+        body_at: Optional[int],
+        _: Surroundings,
+        named: bool,
     ) -> str:
-        if body_at is None or any(w in statement for w in whole):
+        if named or body_at is None or any(w in statement for w in whole):
             return WHOLE
         return HEADER
 
@@ -230,7 +238,12 @@ def test_surroundings_hold_module_code_and_classes_without_functions() -> None:
     seen: list[Surroundings] = []
 
     def keep(
-        statement: str, index: int, lines: object, body_at: Optional[int], around: Surroundings
+        statement: str,
+        index: int,
+        lines: object,
+        body_at: Optional[int],
+        around: Surroundings,
+        named: bool,
     ) -> str:
         seen.append(around)
         return NOTHING
@@ -307,3 +320,22 @@ def test_a_binding_that_binds_another_name_is_kept() -> None:
     text = "value = (other := compute(\n    1,\n))\n\n\ndef unused():\n    return other\n"
     thinned = _thin(text, ())
     assert thinned is not None and "other := compute" in thinned and "return other" not in thinned
+
+
+def test_a_named_function_keeps_its_signature_when_no_rule_reads_its_body() -> None:
+    text = (
+        "ENGINES = {\n    'a': engine_a,\n}\n\n\n"
+        "async def engine_a(request, payload):\n    return helper(payload)\n\n\n"
+        "def helper(payload):\n    return payload\n\n\n"
+        "async def route(db=Depends(get_db)):\n    return ENGINES['a']\n\n\n"
+        "def get_db():\n    return connect()\n"
+    )
+    thinned = _thin(text, ("async def route",), named_need=HEADER)
+    assert thinned is not None and thinned.count("\n") == text.count("\n")
+    # Named by the kept route (through the table, and in its signature): signatures only.
+    assert "async def engine_a(request, payload):\n    pass\n" in thinned
+    assert "def get_db():\n    pass\n" in thinned and "connect()" not in thinned
+    # Named only by a body left out: a stub.
+    assert "def helper(\n): pass" in thinned
+    whole = _thin(text, ("async def route",))
+    assert whole is not None and "connect()" in whole and "return helper(payload)" in whole

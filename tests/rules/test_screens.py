@@ -1583,3 +1583,32 @@ def test_fl303_statement_screen_reads_signatures_for_their_dependencies(
     )
     assert "unrelated-body" not in main and "Depends(get_session)" in main
     assert whole == found == [("FL303", 6), ("FL303", 19)]
+
+
+@pytest.mark.parametrize("registered", [False, True])
+def test_named_functions_keep_their_bodies_only_for_rules_that_read_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, registered: bool
+) -> None:
+    """A coroutine named in a dispatch table that no screen keeps is parsed for its signature;
+    an endpoint `add_api_route` names is a route, read whole by the route rules."""
+    registration = 'router.add_api_route("/items/{item_id}", endpoint)\n' if registered else ""
+    files = {
+        "main.py": (
+            "import requests\n"
+            "from fastapi import APIRouter\n\n"
+            "router = APIRouter()\n\n"
+            "async def engine_a(payload):\n    return {'engine-data': payload}\n\n"
+            "ENGINES = {'a': engine_a}\n\n"
+            "@router.post('/speech')\n"
+            "async def speech(engine: str):\n    return await ENGINES[engine]({})\n\n"
+            "def endpoint(request):\n"
+            "    return {'id': request.path_params['item_id']}\n\n"
+            "def unrelated():\n    return 'left-out'\n\n" + registration
+        ),
+    }
+    rules = [MissingResponseModel, PathParameterMismatch, BlockingCallInAsync]
+    main, found, whole = _main_thinned_and_findings(tmp_path, monkeypatch, files, rules)
+    assert "'left-out'" not in main and "async def engine_a(payload):" in main
+    assert ("'engine-data'" in main) is registered and ("path_params" in main) is registered
+    assert whole == found
+    assert [code for code, _ in found] == ["FL201", "FL201"] if registered else ["FL201"]

@@ -473,8 +473,15 @@ def _thinned_text(
         lines: tuple[int, int],
         body_at: Optional[int],
         around: Surroundings,
+        named: bool,
     ) -> str:
-        definition = Definition(statement, index, lines, facts, project, around, body_at)
+        definition = Definition(
+            statement, index, lines, facts, project, around, body_at, source.text
+        )
+        if named:  # no rule keeps it, but kept code names it
+            if body_at is None or any(rule.reads_named_body(definition) for rule in rules):
+                return WHOLE
+            return HEADER
         need = NOTHING
         for rule in rules:
             if not rule.could_fire_in(definition):

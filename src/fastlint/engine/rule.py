@@ -129,6 +129,9 @@ class Rule:
     # Options the screen (`could_fire`) cannot see but depends on: when one of them is set, the
     # engine screens the file by `triggers` alone.
     screen_options: ClassVar[tuple[str, ...]] = ()
+    # Whether the rule reads the body of a function it finds in the tree by a name kept code
+    # writes (`reads_named_body`).
+    named_bodies: ClassVar[bool] = True
     valid: ClassVar[Sequence[Union[str, Example]]] = ()
     invalid: ClassVar[Sequence[Union[str, Example]]] = ()
 
@@ -171,6 +174,15 @@ class Rule:
         default reads every body.
         """
         return True
+
+    @classmethod
+    def reads_named_body(cls, definition: Definition) -> bool:
+        """Asked for a function that no rule's `could_fire_in` keeps but that kept code names
+        other than as a callee (`Depends(get_db)`, `add_api_route("/", endpoint)`, a dispatch
+        table): does the rule read the body of a function it finds by name in the tree? Its
+        decorators and signature are parsed either way. The default answers `named_bodies`.
+        """
+        return cls.named_bodies
 
     @classmethod
     def prepare(cls, project: ProjectIndex) -> None:

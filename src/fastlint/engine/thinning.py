@@ -18,9 +18,10 @@ A top-level `name = value` statement (`ModuleFacts.bindings`) that no statement 
 becomes `name = ()` on the same lines, unless kept code writes its name anywhere (a call
 included: rules resolve `session()` through `session = sessionmaker(...)`). Other module-level
 code is always kept, and so is every definition that kept code names other than in a call:
-rules read the endpoint of `add_api_route(path, endpoint)` and the parameters of
-`Depends(dependency)` from the tree (other questions about other definitions go to the `ast`
-facts); for methods, see `thin`.
+rules read the parameters of `Depends(dependency)` and the endpoint of
+`add_api_route(path, endpoint)` from the tree (other questions about other definitions go to
+the `ast` facts). A function kept only for being named keeps its decorators and signature,
+and its body when a rule reads it (`Rule.reads_named_body`); for methods, see `thin`.
 """
 
 from __future__ import annotations
@@ -82,6 +83,7 @@ class Definition:
     project: ProjectIndex
     around: Surroundings
     body_at: Optional[int] = None  # where a body that could be left out starts in `text`
+    file_text: str = ""  # the whole file's
 
     @property
     def header(self) -> str:
@@ -102,9 +104,9 @@ class Definition:
 
 
 # (definition text, index of its top-level statement, its first and last line, offset in the
-# text where a body that could be left out starts (None: it cannot), surroundings)
-# -> NOTHING, HEADER or WHOLE
-KeepTest = Callable[[str, int, tuple[int, int], Optional[int], Surroundings], str]
+# text where a body that could be left out starts (None: it cannot), surroundings, whether
+# the question is what a definition kept code names needs) -> NOTHING, HEADER or WHOLE
+KeepTest = Callable[[str, int, tuple[int, int], Optional[int], Surroundings, bool], str]
 
 
 @dataclass(eq=False)  # identity: kept in dictionaries by definition
@@ -162,16 +164,18 @@ def thin(text: str, line_starts: list[int], facts: ModuleFacts, keep: KeepTest) 
         position = definition.end
     note(position, len(text))
 
-    def needed(definition: _Definition) -> str:
+    def needed(definition: _Definition, named: bool = False) -> str:
         statement = text[definition.start : definition.end]
         if definition.keyword == _BINDING:
             if not _starts_with_name(statement, definition.name):
                 return WHOLE
         elif not _DEFINITION_START.match(statement) or _BINDS_MODULE_NAMES.search(statement):
             return WHOLE
+        if named and definition.keyword == _BINDING:
+            return WHOLE
         body = definition.body_start
         body_at = None if body is None else body - definition.start
-        return keep(statement, definition.index, definition.lines, body_at, surroundings)
+        return keep(statement, definition.index, definition.lines, body_at, surroundings, named)
 
     # Definitions left out or hollow, by owner (None: the module; else a class) and name, until
     # kept code names them: any code for top-level definitions. Rules look names up as Python
@@ -189,14 +193,20 @@ def thin(text: str, line_starts: list[int], facts: ModuleFacts, keep: KeepTest) 
         waiting.setdefault(owner, {}).setdefault(definition.name, []).append(definition)
 
     def revive(
-        definition: _Definition, need: str = WHOLE, owner: Optional[_Definition] = None
+        definition: _Definition,
+        need: str = WHOLE,
+        owner: Optional[_Definition] = None,
+        named: bool = False,
     ) -> None:
-        definition.alive = True
         if need == HEADER and definition.body_start is not None:
-            definition.hollow = True
+            if definition.alive:
+                return  # hollow already
+            definition.alive = definition.hollow = True
             note(definition.start, definition.body_start)
-            wait(definition, owner)
+            if not named:
+                wait(definition, owner)  # being named may need its body
             return
+        definition.alive = True
         definition.hollow = False
         if not definition.methods:
             note(definition.start, definition.end)
@@ -217,16 +227,17 @@ def thin(text: str, line_starts: list[int], facts: ModuleFacts, keep: KeepTest) 
             else:
                 wait(method, definition)
 
-    def named() -> list[_Definition]:
-        found: list[_Definition] = []
+    def named() -> list[tuple[_Definition, Optional[_Definition]]]:
+        """The waiting definitions kept code names now, with their owners."""
+        found: list[tuple[_Definition, Optional[_Definition]]] = []
         for owner, by_name in waiting.items():
             if not by_name:
                 continue
             names = words if owner is None else class_names[owner] | attributes_of(owner.name)
             for name in names.intersection(by_name):
-                found.extend(by_name.pop(name))
+                found.extend((definition, owner) for definition in by_name.pop(name))
         for name in written.intersection(bindings_waiting):
-            found.extend(bindings_waiting.pop(name))
+            found.extend((definition, None) for definition in bindings_waiting.pop(name))
         return found
 
     for definition in definitions:
@@ -237,15 +248,15 @@ def thin(text: str, line_starts: list[int], facts: ModuleFacts, keep: KeepTest) 
             wait(definition, None)
     pending = named()
     while pending:
-        for definition in pending:
-            revive(definition)
+        for definition, owner in pending:
+            revive(definition, needed(definition, named=True), owner, named=True)
         pending = named()
-    if not any(waiting.values()) and not bindings_waiting:
-        return None
     changed = [d for d in definitions if not d.alive or d.hollow]
     for definition in definitions:
         if definition.alive and not definition.hollow:
             changed.extend(m for m in definition.methods if not m.alive or m.hollow)
+    if not changed:
+        return None
     changed.sort(key=lambda d: d.start)
     return _with_stubs(text, changed)
 

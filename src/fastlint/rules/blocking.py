@@ -995,6 +995,9 @@ class _CallNaming(Rule):
 
     # Parsed only when the file has a coroutine; without one neither rule can report.
     triggers = ("async",)
+    # Both read the calls of the coroutines they keep; the calls of other functions are in the
+    # `ast` call graph.
+    named_bodies = False
     # The screens know the catalogue, not the configured names.
     screen_options = ("extend-blocking-calls",)
 

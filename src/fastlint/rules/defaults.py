@@ -115,6 +115,9 @@ class MutableDefault(Rule):
         "Counter",
         "ChainMap",
     )
+    # Defaults are in the signatures of the definitions it keeps.
+    named_bodies = False
+
     docs = """\
 ## What it does
 Finds mutable defaults (list, dict and set displays and comprehensions, `list()`, `dict()`,

@@ -163,6 +163,9 @@ class ContextManagerDependency(Rule):
     fix = Applicability.UNSAFE
     triggers = ("Depends", "Security")
 
+    # Reads the decorators of the function a `Depends()` call names (its fix removes one).
+    named_bodies = False
+
     @classmethod
     def could_fire_in(cls, definition: Definition) -> bool:
         """Findings sit on `Depends()` calls; the function they name is kept because they
@@ -527,6 +530,9 @@ class DependencyCleanupNotInFinally(Rule):
     )
     tags = ("dependencies", "resources")
     triggers = ("yield",)
+
+    # A generator it reports in is kept for its own `yield`.
+    named_bodies = False
 
     @classmethod
     def could_fire_in(cls, definition: Definition) -> bool:

@@ -74,6 +74,9 @@ class ReloadInProduction(Rule):
     fix = Applicability.SAFE
     file_kinds = frozenset({"python", "dockerfile", "procfile", "compose", "production"})
     triggers = ("reload", "fastapi")
+    # Reports calls where they are written.
+    named_bodies = False
+
     docs = """\
 ## What it does
 Finds auto-reload turned on where the application is deployed:

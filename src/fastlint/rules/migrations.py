@@ -124,6 +124,9 @@ class ValidationErrorHandler(Rule):
     # Every registration form names `exception_handler(s)`; the exception may be a re-export.
     triggers = ("exception_handler",)
 
+    # Reads registrations, not the handlers they name.
+    named_bodies = False
+
     @classmethod
     def could_fire(cls, text: str, facts: Optional[ModuleFacts], project: ProjectIndex) -> bool:
         """A registration (`.exception_handler`, `.add_exception_handler`,
@@ -363,6 +366,9 @@ class AsyncClientAppArgument(Rule):
     fix = Applicability.SAFE
     # The keyword is literal; the client class may come through a project re-export.
     triggers = ("app",)
+
+    # Reports calls where they are written.
+    named_bodies = False
 
     @classmethod
     def could_fire(cls, text: str, facts: Optional[ModuleFacts], project: ProjectIndex) -> bool:
@@ -794,6 +800,9 @@ class PydanticV1Api(Rule):
         "validator",
         *RENAMED_CONFIG_KEYS,
     )
+
+    # Reports forms written in the definitions it keeps.
+    named_bodies = False
 
     @classmethod
     def could_fire(cls, text: str, facts: Optional[ModuleFacts], project: ProjectIndex) -> bool:

@@ -157,6 +157,12 @@ class _RouteCollector(Rule):
         from its decorators and signature."""
         return may_register_routes(definition.body)
 
+    @classmethod
+    def reads_named_body(cls, definition: Definition) -> bool:
+        """The endpoint `add_api_route(path, endpoint)` names is a route: what it returns, the
+        path parameters its body reads."""
+        return any(name in definition.file_text for name in _ROUTE_CALL_NAMES)
+
     def begin_file(self) -> None:
         self.functions: dict[str, cst.FunctionDef] = {}
         module = self.context.module

@@ -95,6 +95,9 @@ class CorsWildcardWithCredentials(Rule):
     tags = ("security", "cors")
     security = True
     triggers = ("allow_credentials",)  # required for a finding; the class may be a subclass
+    # Reports calls where they are written (with values bound at module level).
+    named_bodies = False
+
     docs = """\
 ## What it does
 Finds `CORSMiddleware` configured with `allow_origins` containing `"*"` (or an
@@ -656,6 +659,9 @@ class HardcodedSecret(Rule):
         "APIKEY",
         "jwt",
     )
+    # Reports values where they are written.
+    named_bodies = False
+
     docs = """\
 ## What it does
 Finds literal secrets: a string assigned to a secret-named variable, constant, attribute or
@@ -909,6 +915,9 @@ class DebugEnabled(Rule):
     security = True
     fix = Applicability.SAFE
     triggers = ("debug",)
+    # Reports calls where they are written.
+    named_bodies = False
+
     docs = """\
 ## What it does
 Finds `FastAPI(debug=True)` and `Starlette(debug=True)` with a literal `True`, including
