@@ -210,6 +210,19 @@ def only_nested():
 def awaited_twice():
     return await (await fetch())
 
+async def responds():
+    if LIMIT:
+        return await responses.JSONResponse({})
+    return StreamingResponse(iter(()))
+
+def annotated() -> dict:
+    return JSONResponse({})
+
+def responds_or_calls():
+    if LIMIT:
+        return JSONResponse({})
+    return make_response()
+
 def annotated() -> dict:
     return {}
 
@@ -241,6 +254,12 @@ def test_plain_returns_are_keyed_by_first_line_and_definition_ordinals(
         line("    @property"): (2, 2),  # by its first decorator's line, as in `methods`
         line("def nested():"): (4, -1),
         line("def awaited_twice():"): (6, -1),
+    }
+    # Nothing, `None`, or `...Response(...)` calls: `none` and `only_nested` return nothing.
+    assert facts.response_returns == {
+        line("    def none(self):"),
+        line("def only_nested():"),
+        line("async def responds():"),
     }
 
 

@@ -75,6 +75,7 @@ _PROVENANCE = {
     ("ModuleFacts", "default_builders_by_line"),
     ("ModuleFacts", "function_bodies"),
     ("ModuleFacts", "plain_returns"),
+    ("ModuleFacts", "response_returns"),
 }
 
 

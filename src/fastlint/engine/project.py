@@ -119,6 +119,10 @@ class ModuleFacts:
     # same way, though its statements differ (`a = 1; b = 2` is one), and stubs keep them.
     # Tied to the lines as `function_bodies` is.
     plain_returns: dict[int, tuple[int, int]] = field(default_factory=dict)
+    # Those functions and methods without a return annotation whose own `return` statements
+    # all give nothing, `None`, or a call (after one `await`) of a name ending in `Response`:
+    # no route of theirs serialises what it returns. By first line, tied to the lines.
+    response_returns: frozenset[int] = frozenset()
 
     def describes(self, data: bytes) -> bool:
         """Whether these facts were taken from exactly this source (not, say, from the text
@@ -451,7 +455,7 @@ def extract_facts(
         for function in (statement.body if isinstance(statement, ast.ClassDef) else [statement])
         if isinstance(function, _FUNCTIONS)
     }
-    facts.plain_returns = _plain_returns(tree, source)
+    facts.plain_returns, facts.response_returns = _returns_by_kind(tree, source)
     facts.source_digest = source_digest(source)
     return facts
 
@@ -467,13 +471,21 @@ def _first_line(statement: ast.stmt) -> int:
     return min([statement.lineno, *(d.lineno for d in decorators)])
 
 
-def _plain_returns(tree: ast.Module, source: Union[str, bytes]) -> dict[int, tuple[int, int]]:
-    """`ModuleFacts.plain_returns`."""
+def _returns_by_kind(
+    tree: ast.Module, source: Union[str, bytes]
+) -> tuple[dict[int, tuple[int, int]], frozenset[int]]:
+    """`ModuleFacts.plain_returns` and `ModuleFacts.response_returns`."""
     plain: list[tuple[int, int, Function]] = []
+    responding: set[int] = set()
 
     def consider(ordinal: int, method_ordinal: int, function: Function) -> None:
-        if function.returns is None and _returns_plain_value(function):
+        if function.returns is not None:
+            return
+        kind = _return_kind(function)
+        if kind == _PLAIN:
             plain.append((ordinal, method_ordinal, function))
+        elif kind == _RESPONSE:
+            responding.add(_first_line(function))
 
     ordinal = -1
     for statement in tree.body:  # compared by type: this runs over every definition
@@ -486,18 +498,24 @@ def _plain_returns(tree: ast.Module, source: Union[str, bytes]) -> dict[int, tup
             ordinal += 1
             consider(ordinal, -1, cast(Function, statement))
     if not plain:
-        return {}
+        return {}, frozenset(responding)
     yield_lines = lines_with(source, "yield")
-    return {
+    plain_returns = {
         _first_line(function): (ordinal, method_ordinal)
         for ordinal, method_ordinal, function in plain
         if not yields(function, yield_lines)
     }
+    return plain_returns, frozenset(responding)
 
 
-def _returns_plain_value(function: Function) -> bool:
-    """Whether one of the function's own `return` statements gives a value that is neither
-    `None` nor a call (after one `await`)."""
+_PLAIN, _RESPONSE, _CALLS = "plain", "response", "calls"
+
+
+def _return_kind(function: Function) -> str:
+    """`_PLAIN` when one of the function's own `return` statements gives a value that is
+    neither `None` nor a call (after one `await`); else `_RESPONSE` when every call they give
+    is of a name ending in `Response` (or they give none); else `_CALLS`."""
+    kind = _RESPONSE
     for node in own_returns(function):
         value = node.value
         if value is None or type(value) is ast.Constant and value.value is None:
@@ -505,8 +523,12 @@ def _returns_plain_value(function: Function) -> bool:
         if type(value) is ast.Await:
             value = value.value
         if type(value) is not ast.Call:
-            return True
-    return False
+            return _PLAIN
+        callee = value.func
+        name = callee.id if type(callee) is ast.Name else getattr(callee, "attr", "")
+        if not name.endswith("Response"):
+            kind = _CALLS
+    return kind
 
 
 def _bindings(body: list[ast.stmt], has_walrus: bool) -> list[tuple[int, int, str]]:

@@ -322,9 +322,13 @@ class MissingResponseModel(_RouteCollector):
 
     @classmethod
     def could_fire_in(cls, definition: Definition) -> bool:
-        """A function whose own decorators and signature declare its response model gives no
-        finding for the routes they register: only for those its body may register."""
-        if definition.body_at is not None and _declares_response_model(definition.header):
+        """A function whose own decorators and signature declare its response model, or that
+        the file's facts say returns only Responses (or nothing), gives no finding for the
+        routes they register: only for those its body may register."""
+        if definition.body_at is not None and (
+            definition.lines[0] in definition.facts.response_returns
+            or _declares_response_model(definition.header)
+        ):
             return may_register_routes(definition.body)
         return super().could_fire_in(definition)
 
