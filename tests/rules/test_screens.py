@@ -1614,3 +1614,28 @@ def test_named_functions_keep_their_bodies_only_for_rules_that_read_them(
     assert ("'engine-data'" in main) is registered and ("path_params" in main) is registered
     assert whole == found
     assert [code for code, _ in found] == ["FL201", "FL201"] if registered else ["FL201"]
+
+
+def test_fl203_reads_the_bodies_of_dependencies_for_path_params(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A dependency named in a route's signature that reads `request.path_params` declares
+    what it reads: its body is parsed, so the route is not reported."""
+    files = {
+        "main.py": (
+            "from fastapi import APIRouter, Depends, Request\n\n"
+            "router = APIRouter()\n\n"
+            "def get_item(request: Request):\n"
+            "    return request.path_params['item_id']\n\n"
+            "def get_user(request: Request):\n    return request.state.user\n\n"
+            "@router.get('/items/{item_id}')\n"
+            "def read(item=Depends(get_item)):\n    return item\n\n"
+            "@router.get('/users/{user_id}')\n"
+            "def user(found=Depends(get_user)):\n    return found\n"
+        ),
+    }
+    main, found, whole = _main_thinned_and_findings(
+        tmp_path, monkeypatch, files, [PathParameterMismatch]
+    )
+    assert "request.path_params" in main and "request.state.user" not in main
+    assert whole == found == [("FL203", 15)]

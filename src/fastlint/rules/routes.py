@@ -1021,6 +1021,11 @@ class PathParameterMismatch(_RouteCollector):
         """Also when the endpoint reads `request.path_params` itself."""
         return may_register_routes(definition.body) or "path_params" in definition.body
 
+    @classmethod
+    def reads_named_body(cls, definition: Definition) -> bool:
+        """Also a dependency's, for the `request.path_params` it may read."""
+        return "path_params" in definition.body or super().reads_named_body(definition)
+
     docs = """\
 ## What it does
 Finds `{param}` placeholders in a route's path that neither the endpoint's signature nor its
