@@ -1639,3 +1639,25 @@ def test_fl203_reads_the_bodies_of_dependencies_for_path_params(
     )
     assert "request.path_params" in main and "request.state.user" not in main
     assert whole == found == [("FL203", 15)]
+
+
+def test_fl203_statement_screen_keeps_only_routes_with_placeholders(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    files = {
+        "main.py": (
+            "from fastapi import APIRouter\n\n"
+            "router = APIRouter()\n\n"
+            "@router.get('/health')\ndef health(verbose: bool = False):\n    return 'no-path'\n\n"
+            "@router.get('/items/{item_id}')\ndef read(item: int):\n    return 'item-body'\n\n"
+            "def user(request):\n    return None\n\n"
+            "def register():\n"
+            "    router.add_api_route('/users/{user_id}', user)\n"
+        ),
+    }
+    main, found, whole = _main_thinned_and_findings(
+        tmp_path, monkeypatch, files, [PathParameterMismatch]
+    )
+    assert "verbose" not in main and "def read(item: int):" in main and "item-body" not in main
+    assert "add_api_route('/users/{user_id}'" in main
+    assert whole == found == [("FL203", 9), ("FL203", 17)]

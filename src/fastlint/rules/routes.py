@@ -1017,6 +1017,13 @@ class PathParameterMismatch(_RouteCollector):
         return _PLACEHOLDER.search(text) is not None and may_register_routes(text)
 
     @classmethod
+    def could_fire_in(cls, definition: Definition) -> bool:
+        """A registration of a literal path with a `{param}` placeholder, written here."""
+        return _PLACEHOLDER.search(definition.text) is not None and super().could_fire_in(
+            definition
+        )
+
+    @classmethod
     def reads_body(cls, definition: Definition) -> bool:
         """Also when the endpoint reads `request.path_params` itself."""
         return may_register_routes(definition.body) or "path_params" in definition.body
