@@ -334,6 +334,9 @@ def test_bindings_are_top_level_single_name_assignments_alone_on_their_lines() -
         "if A:\n    n = 10\n"  # 10: not top level
         "@dec\ndef p(): pass\n"  # 11
         "q = 11\n"  # 12
+        "register(\n    q,\n)\n"  # 13: a call binds nothing
+        '"""docstring"""\n'  # 14: not a call
+        "f(n := 1)\n"  # 15: binds `n`
     )
     facts = extract_facts("m.py", text, name="m")
-    assert facts.bindings == [(1, 2, "A"), (2, 5, "B"), (12, 16, "q")]
+    assert facts.bindings == [(1, 2, "A"), (2, 5, "B"), (12, 16, "q"), (13, 19, "")]

@@ -313,7 +313,11 @@ def test_a_binding_is_kept_when_a_rule_needs_it_or_kept_code_writes_it() -> None
     assert thinned is not None and '    "abc"' in thinned and "TABLE = (\n\n)" in thinned
     assert "return 4" not in thinned
     # Kept code that writes `TABLE` brings back what the binding names.
-    assert _thin(text + "print(TABLE)\n", ("SECRET",)) is None
+    assert _thin(text + "if TABLE:\n    pass\n", ("SECRET",)) is None
+    # A call statement no rule needs is left out, and what it names stays out.
+    called = _thin(text + "register(\n    TABLE,\n)\n", ("SECRET",))
+    assert called is not None and called.endswith("): pass\n(\n\n)\n")
+    assert "TABLE = (\n\n)" in called and "return 4" not in called
 
 
 def test_a_binding_that_binds_another_name_is_kept() -> None:

@@ -1661,3 +1661,29 @@ def test_fl203_statement_screen_keeps_only_routes_with_placeholders(
     assert "verbose" not in main and "def read(item: int):" in main and "item-body" not in main
     assert "add_api_route('/users/{user_id}'" in main
     assert whole == found == [("FL203", 9), ("FL203", 17)]
+
+
+def test_statement_screens_keep_the_module_level_calls_findings_need(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A top-level call statement no screen keeps is parsed as `()`; what only it names is
+    left out too."""
+    files = {
+        "main.py": (
+            "from fastapi import FastAPI\n"
+            "from fastapi.middleware.cors import CORSMiddleware\n"
+            "from pydantic import ValidationError\n\n"
+            "app = FastAPI()\n"
+            "SETTINGS = {\n    'unrelated-setting': 1,\n}\n\n"
+            "app.state.configure(\n    SETTINGS,\n)\n"
+            "app.add_middleware(\n    CORSMiddleware,\n    allow_origins=['*'],\n"
+            "    allow_credentials=True,\n)\n"
+            "app.add_exception_handler(\n    ValidationError,\n    on_invalid,\n)\n\n"
+            "async def on_invalid(request, exc):\n    return None\n"
+        ),
+    }
+    rules = [CorsWildcardWithCredentials, ValidationErrorHandler]
+    main, found, whole = _main_thinned_and_findings(tmp_path, monkeypatch, files, rules)
+    assert "unrelated-setting" not in main and "SETTINGS,\n" not in main
+    assert "allow_credentials=True" in main and "    on_invalid,\n" in main
+    assert whole == found and {code for code, _ in found} == {"FL402", "FL501"}

@@ -105,8 +105,9 @@ class ModuleFacts:
     definitions: list[tuple[int, int, str, str]] = field(default_factory=list)
     # Functions in the body of a top-level class: (class index, first line, last line, name).
     methods: list[tuple[int, int, int, str]] = field(default_factory=list)
-    # Top-level `name = value` and `name: T = value` statements, each alone on its lines and
-    # binding no other name (no `:=`): (statement index, last line, name). Tied to the lines.
+    # Top-level `name = value` and `name: T = value` statements, and calls that bind nothing
+    # (`app.mount(...)`, name ""), each alone on its lines and binding no other name (no
+    # `:=`): (statement index, last line, name). Tied to the lines.
     bindings: list[tuple[int, int, str]] = field(default_factory=list)
     default_builders_by_line: list[tuple[int, tuple[str, ...]]] = field(default_factory=list)
     # Those functions and methods by first line: (line, column) of their body's first statement.
@@ -546,6 +547,8 @@ def _bindings(body: list[ast.stmt], has_walrus: bool) -> list[tuple[int, int, st
             if annotated.value is None or type(annotated.target) is not ast.Name:
                 continue
             name = annotated.target.id
+        elif kind is ast.Expr and type(cast(ast.Expr, statement).value) is ast.Call:
+            name = ""
         else:
             continue
         last = statement.end_lineno or statement.lineno

@@ -16,8 +16,9 @@ Statement screens also see what a definition can see of the rest of its file
 
 A top-level `name = value` statement (`ModuleFacts.bindings`) that no statement screen keeps
 becomes `name = ()` on the same lines, unless kept code writes its name anywhere (a call
-included: rules resolve `session()` through `session = sessionmaker(...)`). Other module-level
-code is always kept, and so is every definition that kept code names other than in a call:
+included: rules resolve `session()` through `session = sessionmaker(...)`); a top-level call
+statement no screen keeps becomes `()`: it binds nothing. Other module-level code is always
+kept, and so is every definition that kept code names other than in a call:
 rules read the parameters of `Depends(dependency)` and the endpoint of
 `add_api_route(path, endpoint)` from the tree (other questions about other definitions go to
 the `ast` facts). A function kept only for being named keeps its decorators and signature,
@@ -43,8 +44,10 @@ _BINDS_MODULE_NAMES = re.compile(word_first("global") + r"\b")
 # Where the `ast` says a definition starts, the text must show it (not a form feed or a BOM).
 _DEFINITION_START = re.compile(r"[ \t]*(?:@|def\b|async\b|class\b)")
 
-# The keyword of a binding (`ModuleFacts.bindings`): its statement starts with its name.
-_BINDING = "="
+# The keywords of a binding (`ModuleFacts.bindings`), whose statement starts with its name,
+# and of a call statement (a binding without a name), which binds nothing.
+_BINDING, _CALL = "=", "()"
+_SIMPLE = (_BINDING, _CALL)
 
 
 def _starts_with_name(statement: str, name: str) -> bool:
@@ -169,6 +172,9 @@ def thin(text: str, line_starts: list[int], facts: ModuleFacts, keep: KeepTest) 
         if definition.keyword == _BINDING:
             if not _starts_with_name(statement, definition.name):
                 return WHOLE
+        elif definition.keyword == _CALL:
+            if not (statement[:1].isalnum() or statement[:1] == "_"):
+                return WHOLE  # it must start with the callee's name (not a BOM, not a `(`)
         elif not _DEFINITION_START.match(statement) or _BINDS_MODULE_NAMES.search(statement):
             return WHOLE
         if named and definition.keyword == _BINDING:
@@ -187,6 +193,8 @@ def thin(text: str, line_starts: list[int], facts: ModuleFacts, keep: KeepTest) 
     bindings_waiting: dict[str, list[_Definition]] = {}  # left out until kept code writes them
 
     def wait(definition: _Definition, owner: Optional[_Definition]) -> None:
+        if definition.keyword == _CALL:
+            return  # no name: nothing brings it back
         if definition.keyword == _BINDING:
             bindings_waiting.setdefault(definition.name, []).append(definition)
             return
@@ -278,7 +286,7 @@ def _surroundings(
     for index, start in enumerate(starts):
         end = starts[index + 1] if index + 1 < len(starts) else len(text)
         definition = by_index.get(index)
-        if definition is None or definition.keyword == _BINDING:
+        if definition is None or definition.keyword in _SIMPLE:
             if not _IMPORT_STATEMENT.match(text, start):
                 pieces.append(text[start:end])
             continue
@@ -329,7 +337,8 @@ def _definitions(
         offsets = span(first_line, last_line)
         if offsets is None or index in found:
             return None
-        found[index] = _Definition(_BINDING, name, index, (first_line, last_line), *offsets)
+        keyword = _BINDING if name else _CALL
+        found[index] = _Definition(keyword, name, index, (first_line, last_line), *offsets)
     for index, first_line, last_line, name in facts.methods:
         offsets = span(first_line, last_line)
         cls = found.get(index)
@@ -358,11 +367,13 @@ def _with_stubs(text: str, stubs: list[_Definition]) -> str:
 
 
 def _stub(keyword: str, name: str, statement: str) -> str:
-    """`def name(): pass` (or `name = ()`) at the statement's indentation and over as many
-    lines, with its last line ending."""
+    """`def name(): pass` (or `name = ()`, or `()`) at the statement's indentation and over as
+    many lines, with its last line ending."""
     indent, inner, newline, final = _layout(statement)
     if keyword == _BINDING:
         return f"{indent}{name} = ({newline * inner}){final}"
+    if keyword == _CALL:
+        return f"{indent}({newline * inner}){final}"
     return f"{indent}{keyword} {name}({newline * inner}): pass{final}"
 
 
