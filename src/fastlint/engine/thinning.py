@@ -368,19 +368,25 @@ def _with_stubs(text: str, stubs: list[_Definition]) -> str:
 
 def _stub(keyword: str, name: str, statement: str) -> str:
     """`def name(): pass` (or `name = ()`, or `()`) at the statement's indentation and over as
-    many lines, with its last line ending."""
+    many lines (`_filler`), with its last line ending."""
     indent, inner, newline, final = _layout(statement)
     if keyword == _BINDING:
-        return f"{indent}{name} = ({newline * inner}){final}"
+        return f"{indent}{name} = {_filler(inner, newline, '()')}{final}"
     if keyword == _CALL:
-        return f"{indent}({newline * inner}){final}"
-    return f"{indent}{keyword} {name}({newline * inner}): pass{final}"
+        return f"{indent}{_filler(inner, newline, '()')}{final}"
+    return f"{indent}{keyword} {name}(): {_filler(inner, newline, 'pass')}{final}"
 
 
 def _empty_body(body: str) -> str:
-    """`pass` at the body's indentation, and as many line ends as the body has."""
+    """`pass` at the body's indentation over as many lines as the body has (`_filler`)."""
     indent, inner, newline, final = _layout(body)
-    return f"{indent}pass{newline * inner}{final}"
+    return f"{indent}{_filler(inner, newline, 'pass')}{final}"
+
+
+def _filler(inner: int, newline: str, short: str) -> str:
+    """`short` on one line; over more, a string literal holding the line ends: one token,
+    where blank lines would each be a node of LibCST's tree (7 µs each to parse)."""
+    return f'"""{newline * inner}"""' if inner else short
 
 
 def _layout(code: str) -> tuple[str, int, str, str]:
