@@ -7,7 +7,7 @@ import os
 import sys
 import time
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import pytest
 
@@ -197,3 +197,44 @@ def test_project_wide_values_are_prepared_once_before_the_check(tmp_path: Path, 
     assert {f.message for f in result.findings} == {f"prepared in {computed_in}"}
     assert len(result.findings) == PARALLEL_THRESHOLD
     assert (computed_in == os.getpid()) == (jobs == 1)
+
+
+def test_facts_digests_and_dependencies_only_for_the_cache(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """They are what cache entries record: a run without a cache computes neither."""
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "helpers.py").write_text("import time\n\ndef wait():\n    time.sleep(1)\n")
+    (project / "app.py").write_text("from helpers import wait\n\nasync def f():\n    wait()\n")
+    digested: list[str] = []
+    real = runner.facts_digest
+
+    def counting(facts: Any) -> str:
+        digested.append(facts.name)
+        return real(facts)
+
+    monkeypatch.setattr(runner, "facts_digest", counting)
+    recorded: list[int] = []
+    real_remember = runner._remember
+
+    def remembering(cache: Any, state: Any, file_result: Any, index: Any) -> None:
+        recorded.append(len(file_result.dependencies))
+        real_remember(cache, state, file_result, index)
+
+    monkeypatch.setattr(runner, "_remember", remembering)
+
+    def run(**options: Any) -> list[str]:
+        result = runner.run(
+            [str(project)],
+            project_root=str(project),
+            rules_for=lambda file: ("FL102",),
+            load_rules=load_rules,
+            options={},
+            run_options=RunOptions(jobs=1, **options),
+        )
+        return [f.code for f in result.findings]
+
+    assert run() == ["FL102"] and digested == []
+    assert run(cache_dir=str(tmp_path / "cache"), cache_key="k") == ["FL102"]
+    assert sorted(digested) == ["app", "helpers"] and max(recorded) > 0

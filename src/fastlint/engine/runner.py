@@ -56,6 +56,11 @@ class RunOptions:
     cache_dir: Optional[str] = None  # None: no cache
     cache_key: str = ""
 
+    @property
+    def caches(self) -> bool:
+        """Whether the run reads and writes the cache: a run that writes files does not."""
+        return self.cache_dir is not None and not (self.fix or self.diff)
+
 
 @dataclass
 class FileResult:
@@ -183,7 +188,8 @@ def _check_file(
                         result.fixes_applied = 0
     finally:
         queries = index.tracked()
-    result.dependencies = {query: _answer(query, index) for query in queries}
+    if run.caches:  # what the cache entry records
+        result.dependencies = {query: _answer(query, index) for query in queries}
     return result
 
 
@@ -287,15 +293,17 @@ def _check_task(task: tuple[DiscoveredFile, tuple[str, ...], tuple[str, bool]]) 
 
 
 @_without_cycle_collection
-def _facts_task(task: tuple[str, str, bool]) -> tuple[Optional[ModuleFacts], str]:
-    path, name, is_package = task
+def _facts_task(task: tuple[str, str, bool, bool]) -> tuple[Optional[ModuleFacts], str]:
+    """A module's facts, and their digest when the run keeps a cache ("" otherwise: only cache
+    entries and the values derived for the cache use it)."""
+    path, name, is_package, digested = task
     try:
         with open(path, "rb") as handle:
             data = handle.read()
     except OSError:
         return None, ""
     facts = extract_facts(path, data, name=name, is_package=is_package)
-    return facts, facts_digest(facts)
+    return facts, facts_digest(facts) if digested else ""
 
 
 def _pool(jobs: int, state: dict[str, Any]) -> Executor:
@@ -487,10 +495,9 @@ def run(
         result.findings.append(_placeholder_error(missing, "no such file or directory"))
     result.files_checked = len(discovery.files)
     jobs = _jobs(run_options.jobs)
-    writes = run_options.fix or run_options.diff
     cache = (
         Cache(run_options.cache_dir, run_options.cache_key)
-        if run_options.cache_dir is not None and not writes
+        if run_options.cache_dir is not None and run_options.caches
         else None
     )
 
@@ -517,7 +524,7 @@ def run(
         if state.file.kind == "python" and state.entry is not None:
             index.add_name(state.module[0], state.entry.facts_digest or "", state.absolute)
     unknown = [s for s in states if s.file.kind == "python" and s.entry is None]
-    tasks = [(s.file.path, *s.module) for s in unknown]
+    tasks = [(s.file.path, *s.module, cache is not None) for s in unknown]
     sizes = [s.stat.st_size if s.stat is not None else 0 for s in unknown]
     # While the workers extract facts: what checking the files will need.
     codes = tuple(sorted({code for state in states for code in state.codes}))
@@ -663,7 +670,7 @@ def _cached_facts(state: _FileState, cache: Optional[Cache]) -> Optional[ModuleF
     path = state.absolute
     facts = cache.load_facts(path) if cache is not None else None
     if facts is None:  # the facts file was lost: extract again
-        facts, _ = _facts_task((state.file.path, *state.module))
+        facts, _ = _facts_task((state.file.path, *state.module, False))
         if facts is not None and cache is not None:
             cache.store_facts(path, facts)
     return facts
