@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 import textwrap
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from fastlint.engine import checker
 from fastlint.engine.checker import applicable_rules
 from fastlint.engine.project import ProjectIndex, extract_facts
 from fastlint.engine.rule import Rule
+from fastlint.rules import migrations
 from fastlint.rules.blocking import BlockingCallInAsync, TransitiveBlockingCall
 from fastlint.rules.defaults import MutableDefault
 from fastlint.rules.dependencies import ContextManagerDependency, DependencyCleanupNotInFinally
@@ -1687,3 +1689,27 @@ def test_statement_screens_keep_the_module_level_calls_findings_need(
     assert "unrelated-setting" not in main and "SETTINGS,\n" not in main
     assert "allow_credentials=True" in main and "    on_invalid,\n" in main
     assert whole == found and {code for code, _ in found} == {"FL402", "FL501"}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "AsyncClient(app=app)",
+        "AsyncClient(\n    base_url='x',  # note\n    app \\\n  = app)",
+        "if app == other: pass",
+        "f(x, app==1)",
+        "app = FastAPI()",
+        "Field(regex='^a$')",
+        "class Config:\n    orm_mode = True",
+        "dict(orm_mode=True, other=1)",
+        "f(regex # comment\n = 'x')",
+        "no keywords here, (just text)",
+    ],
+)
+def test_keyword_screens_find_what_their_pattern_finds(text: str) -> None:
+    for keyword in (migrations._APP_KEYWORD, migrations._V1_KEYWORD):
+        full = re.compile(
+            rf"[(,]{migrations._GAP}(?:{'|'.join(keyword.names)}){migrations._GAP}=(?!=)"
+        )
+        found, expected = keyword.search(text), full.search(text)
+        assert (found and found.span()) == (expected and expected.span())

@@ -65,9 +65,22 @@ def _import_state(rule: Rule, name: str, qualified: frozenset[str]) -> Optional[
 _GAP = r"(?:[ \t\f\r\n\\]|#[^\n]*\n)*"
 
 
-def _keyword_pattern(*names: str) -> re.Pattern[str]:
-    """A keyword argument as written: after `(` or `,`, then `name =` (not `==`)."""
-    return re.compile(rf"[(,]{_GAP}(?:{'|'.join(names)}){_GAP}=(?!=)")
+class _KeywordPattern:
+    """A keyword argument as written: after `(` or `,`, then `name =` (not `==`).
+
+    `search` looks for the names first: the pattern alone tries every bracket and comma of a
+    file that has none of them (open-webui: 0.06 s per pattern per run).
+    """
+
+    def __init__(self, *names: str) -> None:
+        self.names = names
+        self._pattern = re.compile(rf"[(,]{_GAP}(?:{'|'.join(names)}){_GAP}=(?!=)")
+        self._suffix = re.compile(rf"(?:{'|'.join(names)}){_GAP}=(?!=)")
+
+    def search(self, text: str) -> Optional[re.Match[str]]:
+        if not any(name in text for name in self.names) or not self._suffix.search(text):
+            return None
+        return self._pattern.search(text)
 
 
 def _imports_reach(
@@ -346,7 +359,7 @@ app = FastAPI(exception_handlers={CoreError: handler})
 
 # --- FL503 asyncclient-app-argument ----------------------------------------------------------
 
-_APP_KEYWORD = _keyword_pattern("app")
+_APP_KEYWORD = _KeywordPattern("app")
 ASYNC_CLIENTS = frozenset({"httpx.AsyncClient", "httpx._client.AsyncClient"})
 SYNC_CLIENTS = frozenset({"httpx.Client", "httpx._client.Client"})
 ASGI_TRANSPORTS = frozenset({"httpx.ASGITransport", "httpx._transports.asgi.ASGITransport"})
@@ -645,7 +658,7 @@ _VERSION_TEST = re.compile(r"pydantic|version|model_|(?<![A-Za-z0-9])v[12](?![0-
 _CONFIG_CLASS = re.compile(word_first("class") + r"[ \t\\\r\n]+Config\b")
 # The method called: `(` follows, or `)` when the attribute is parenthesized.
 _V1_METHOD = re.compile(rf"\.{_GAP}(?:{'|'.join([*INSTANCE_METHODS, *CLASS_METHODS])}){_GAP}[()]")
-_V1_KEYWORD = _keyword_pattern("regex", *RENAMED_CONFIG_KEYS)
+_V1_KEYWORD = _KeywordPattern("regex", *RENAMED_CONFIG_KEYS)
 # A decorator as written: `@` then a dotted name (group 1), or `@(` (any expression).
 _DECORATOR = re.compile(rf"@{_GAP}(?:([^\W\d]\w*(?:{_GAP}\.{_GAP}[^\W\d]\w*)*)|\()")
 
