@@ -174,14 +174,14 @@ class _PreparingRule(Rule):
         return os.getpid()
 
     def begin_file(self) -> None:
-        value = self.context.project.derived("test-prepared", lambda: "not prepared")
+        value = self.context.project.derived("test-prepared", self._compute)
         self.report(self.context.module, f"prepared in {value}")
 
 
 @pytest.mark.parametrize("jobs", [1, 2])
 def test_project_wide_values_are_prepared_once_before_the_check(tmp_path: Path, jobs: int) -> None:
     """With several workers, in a process of its own (they inherit the value, not the memory
-    its computation left); with one, in this process."""
+    its computation left); with one, in this process when first asked."""
     _PreparingRule.log = tmp_path / "prepared.log"
     for i in range(PARALLEL_THRESHOLD):
         (tmp_path / f"m{i}.py").write_text(f"X = {i}\n")
@@ -238,3 +238,64 @@ def test_facts_digests_and_dependencies_only_for_the_cache(
     assert run() == ["FL102"] and digested == []
     assert run(cache_dir=str(tmp_path / "cache"), cache_key="k") == ["FL102"]
     assert sorted(digested) == ["app", "helpers"] and max(recorded) > 0
+
+
+class _SharingRule(_PreparingRule):
+    """Shares `_PreparingRule.prepare` (as FL102 shares FL101's)."""
+
+    code = "FL998"
+    name = "sharing"
+
+
+class _OtherPreparingRule(_PreparingRule):
+    code = "FL997"
+    name = "other-preparing"
+
+    @classmethod
+    def prepare(cls, project: ProjectIndex) -> None:
+        project.derived("test-other", cls._compute)
+
+    def begin_file(self) -> None:
+        value = self.context.project.derived("test-other", self._compute)
+        self.report(self.context.module, f"other prepared in {value}")
+
+
+def test_each_prepare_runs_once_before_the_workers_check(tmp_path: Path) -> None:
+    _PreparingRule.log = tmp_path / "prepared.log"
+    for i in range(PARALLEL_THRESHOLD):
+        (tmp_path / f"m{i}.py").write_text(f"X = {i}\n")
+    rules = (_PreparingRule, _SharingRule, _OtherPreparingRule)
+    result = runner.run(
+        [str(tmp_path)],
+        project_root=str(tmp_path),
+        rules_for=lambda file: tuple(rule.code for rule in rules),
+        load_rules=lambda codes: rules,
+        options={},
+        run_options=RunOptions(jobs=2),
+    )
+    computed_in = [int(line) for line in _PreparingRule.log.read_text().split()]
+    assert len(computed_in) == 2 and os.getpid() not in computed_in
+    assert {f.message.rpartition(" ")[2] for f in result.findings} == {str(p) for p in computed_in}
+
+
+class _UnaskedRule(_PreparingRule):
+    code = "FL996"
+    name = "unasked"
+
+    def begin_file(self) -> None:
+        pass
+
+
+def test_files_checked_in_this_process_are_not_prepared_for(tmp_path: Path) -> None:
+    """A run on one file computes only the project-wide values its checks ask for."""
+    _PreparingRule.log = tmp_path / "prepared.log"
+    (tmp_path / "m.py").write_text("X = 1\n")
+    runner.run(
+        [str(tmp_path)],
+        project_root=str(tmp_path),
+        rules_for=lambda file: ("FL996",),
+        load_rules=lambda codes: (_UnaskedRule,),
+        options={},
+        run_options=RunOptions(jobs=2),
+    )
+    assert not _PreparingRule.log.exists()

@@ -187,9 +187,11 @@ class Rule:
     @classmethod
     def prepare(cls, project: ProjectIndex) -> None:
         """Compute the project-wide values (`ProjectIndex.derived`) the rule's screens or
-        checks will ask for, before any file is checked. The runner calls it once, in a
-        short-lived process when files are checked in several: the workers then inherit the
-        values, not the memory spent on computing them. The default computes nothing."""
+        checks will ask for, before files are checked in several worker processes: the runner
+        calls it once, in a short-lived process, and the workers inherit the values, not the
+        memory spent on computing them. Files checked in the runner's own process are not
+        prepared for: the screens and checks must ask `ProjectIndex.derived` with the same
+        computation. The default computes nothing."""
 
     @classmethod
     def overrides(cls, method: str) -> bool:

@@ -617,28 +617,31 @@ def _check_all(
 def _prepare(
     index: ProjectIndex, to_check: list[_FileState], load_rules: RuleLoader, jobs: int
 ) -> None:
-    """Project-wide values the rules will ask for (`Rule.prepare`), computed once. When files
-    are checked in forked workers, they are computed in a process of their own: the workers
-    inherit the values without the memory their computation left behind (on litellm, 45 MB
-    of call graph and lookups in each worker, on top of the largest file's parse)."""
+    """Project-wide values the rules will ask for (`Rule.prepare`), computed once before files
+    are checked in forked workers, in processes of their own, each `prepare` in one (up to
+    `jobs` at a time): the workers inherit the values without the memory their computation
+    left behind (on litellm, 45 MB of call graph and lookups in each worker, on top of the
+    largest file's parse), and without each computing them again. Files checked in this
+    process ask for the values when they need them: a run on one file may need none."""
+    if not (jobs > 1 and len(to_check) >= PARALLEL_THRESHOLD and _can_fork()):
+        return
     codes = tuple(sorted({code for state in to_check for code in state.codes}))
     rules = [rule for rule in load_rules(codes) if rule.overrides("prepare")]
-    if not rules:
-        return
-    forked = jobs > 1 and len(to_check) >= PARALLEL_THRESHOLD and _can_fork()
-    if not forked:
-        for rule in rules:
-            rule.prepare(index)
+    # Rules that share their `prepare` (FL101 and FL102) need it once.
+    preparers = list({getattr(rule.prepare, "__func__", rule): rule for rule in rules}.values())
+    if not preparers:
         return
     try:
-        with _pool(1, {"index": index, "rules": rules}) as pool:
-            values = pool.submit(_prepare_task).result()
+        with _pool(min(jobs, len(preparers)), {"index": index}) as pool:
+            computed = [pool.submit(_prepare_task, rule) for rule in preparers]
+            results = [future.result() for future in computed]
     except Exception:  # a process that cannot start or dies: the workers compute them
         return
-    for key, value in values.items():
-        if key not in index.derived_values:
-            index.derived_values[key] = value
-            index.derived_changed = True
+    for values in results:
+        for key, value in values.items():
+            if key not in index.derived_values:
+                index.derived_values[key] = value
+                index.derived_changed = True
 
 
 def _can_fork() -> bool:
@@ -647,11 +650,10 @@ def _can_fork() -> bool:
     return "fork" in multiprocessing.get_all_start_methods()
 
 
-def _prepare_task() -> dict[str, object]:
+def _prepare_task(rule: type[Rule]) -> dict[str, object]:
     index: ProjectIndex = _WORKER["index"]
     before = set(index.derived_values)
-    for rule in _WORKER["rules"]:
-        rule.prepare(index)
+    rule.prepare(index)
     return {k: v for k, v in index.derived_values.items() if k not in before}
 
 
