@@ -5,9 +5,10 @@ most functions of a file that some rule must read hold nothing that rule reports
 helpers, a model module's query methods. A top-level function or class, or a function in the
 body of a top-level class, that no enabled rule's statement screen (`Rule.could_fire_in`)
 keeps is handed to LibCST as a stub of the same kind and name on the same lines
-(`def name(` … `): pass`). A function that rules keep only for its decorators and signature
-(no rule that keeps it reads its body: `Rule.reads_body`) keeps them as written, with `pass`
-for a body on the same lines. So the tree still binds every name, every statement keeps its
+(`def name(): pass`; over several lines, a triple-quoted string of the line ends instead of
+`pass`). A function that rules keep only for its decorators and signature (no rule that
+keeps it reads its body: `Rule.reads_body`) keeps them as written, with such a filler for a
+body on the same lines. So the tree still binds every name, every statement keeps its
 index and its lines, and everything else is the file's own text: the positions, snippets and
 fixes of nodes in kept code are those of the whole file.
 
@@ -15,11 +16,11 @@ Statement screens also see what a definition can see of the rest of its file
 (`Surroundings`): module-level code and classes, not imports and not other functions.
 
 A top-level `name = value` statement (`ModuleFacts.bindings`) that no statement screen keeps
-becomes `name = ()` on the same lines, unless kept code writes its name anywhere (a call
-included: rules resolve `session()` through `session = sessionmaker(...)`); a top-level call
-statement no screen keeps becomes `()`: it binds nothing. Other module-level code is always
-kept, and so is every definition that kept code names other than in a call:
-rules read the parameters of `Depends(dependency)` and the endpoint of
+becomes `name = ()` (or a filler) on the same lines, unless kept code writes its name anywhere
+(a call included: rules resolve `session()` through `session = sessionmaker(...)`); a
+top-level call statement no screen keeps becomes `()` (or a filler): it binds nothing. Other
+module-level code is always kept, and so is every definition that kept code names other than
+in a call: rules read the parameters of `Depends(dependency)` and the endpoint of
 `add_api_route(path, endpoint)` from the tree (other questions about other definitions go to
 the `ast` facts). A function kept only for being named keeps its decorators and signature,
 and its body when a rule reads it (`Rule.reads_named_body`); for methods, see `thin`.
@@ -114,7 +115,7 @@ KeepTest = Callable[[str, int, tuple[int, int], Optional[int], Surroundings, boo
 
 @dataclass(eq=False)  # identity: kept in dictionaries by definition
 class _Definition:
-    keyword: str  # "def", "class" or "=" (a binding: `name = value`)
+    keyword: str  # "def", "class", "=" (a binding: `name = value`) or "()" (a call)
     name: str
     index: int  # of the top-level statement
     lines: tuple[int, int]  # first and last
@@ -123,11 +124,11 @@ class _Definition:
     body_start: Optional[int] = None  # a function's body, when it starts a line of its own
     methods: list[_Definition] = field(default_factory=list)
     alive: bool = False
-    hollow: bool = False  # parsed with `pass` for its body
+    hollow: bool = False  # parsed with a filler (`pass`) for its body
 
 
 def thin(text: str, line_starts: list[int], facts: ModuleFacts, keep: KeepTest) -> Optional[str]:
-    """The text with stubs for the definitions no rule needs, and `pass` for the bodies of
+    """The text with stubs for the definitions no rule needs, and fillers for the bodies of
     functions whose signature alone the rules read; None when nothing can be left out.
 
     `facts` must describe exactly this text, and `line_starts` be its line offsets.
