@@ -269,7 +269,9 @@ class _Walker:
             return None
         if is_dir:
             return path
-        kind = file_kind(entry.name, self.relative(path), self.production_files)
+        # The path from the root is read only for production globs (9,000 files in litellm).
+        relative = self.relative(path) if self.production_files else ""
+        kind = file_kind(entry.name, relative, self.production_files)
         if kind is not None:
             self.add(path, kind, None if entry.is_symlink() else real_directory)
         return None
