@@ -20,6 +20,18 @@ from fastlint.engine.runner import PARALLEL_THRESHOLD, RunOptions, _batches, _ma
 from fastlint.rules import load_rules
 
 
+def _run(root: Path, rules: tuple[type[Rule], ...], **options: Any) -> runner.RunResult:
+    """The run on every file under `root`, with these rules."""
+    return runner.run(
+        [str(root)],
+        project_root=str(root),
+        rules_for=lambda file: tuple(rule.code for rule in rules),
+        load_rules=lambda codes: rules,
+        options={},
+        run_options=RunOptions(**options),
+    )
+
+
 def test_batches_hand_out_large_items_first_and_alone() -> None:
     sizes = [5, 100, 1, 1, 1, 50, 1, 1, 1, 1] * 3
     batches = _batches(sizes, 2)
@@ -185,14 +197,7 @@ def test_project_wide_values_are_prepared_once_before_the_check(tmp_path: Path, 
     _PreparingRule.log = tmp_path / "prepared.log"
     for i in range(PARALLEL_THRESHOLD):
         (tmp_path / f"m{i}.py").write_text(f"X = {i}\n")
-    result = runner.run(
-        [str(tmp_path)],
-        project_root=str(tmp_path),
-        rules_for=lambda file: ("FL999",),
-        load_rules=lambda codes: (_PreparingRule,),
-        options={},
-        run_options=RunOptions(jobs=jobs),
-    )
+    result = _run(tmp_path, (_PreparingRule,), jobs=jobs)
     [computed_in] = [int(line) for line in _PreparingRule.log.read_text().split()]
     assert {f.message for f in result.findings} == {f"prepared in {computed_in}"}
     assert len(result.findings) == PARALLEL_THRESHOLD
@@ -225,15 +230,7 @@ def test_facts_digests_and_dependencies_only_for_the_cache(
     monkeypatch.setattr(runner, "_remember", remembering)
 
     def run(**options: Any) -> list[str]:
-        result = runner.run(
-            [str(project)],
-            project_root=str(project),
-            rules_for=lambda file: ("FL102",),
-            load_rules=load_rules,
-            options={},
-            run_options=RunOptions(jobs=1, **options),
-        )
-        return [f.code for f in result.findings]
+        return [f.code for f in _run(project, load_rules(("FL102",)), jobs=1, **options).findings]
 
     assert run() == ["FL102"] and digested == []
     assert run(cache_dir=str(tmp_path / "cache"), cache_key="k") == ["FL102"]
@@ -264,15 +261,7 @@ def test_each_prepare_runs_once_before_the_workers_check(tmp_path: Path) -> None
     _PreparingRule.log = tmp_path / "prepared.log"
     for i in range(PARALLEL_THRESHOLD):
         (tmp_path / f"m{i}.py").write_text(f"X = {i}\n")
-    rules = (_PreparingRule, _SharingRule, _OtherPreparingRule)
-    result = runner.run(
-        [str(tmp_path)],
-        project_root=str(tmp_path),
-        rules_for=lambda file: tuple(rule.code for rule in rules),
-        load_rules=lambda codes: rules,
-        options={},
-        run_options=RunOptions(jobs=2),
-    )
+    result = _run(tmp_path, (_PreparingRule, _SharingRule, _OtherPreparingRule), jobs=2)
     computed_in = [int(line) for line in _PreparingRule.log.read_text().split()]
     assert len(computed_in) == 2 and os.getpid() not in computed_in
     assert {f.message.rpartition(" ")[2] for f in result.findings} == {str(p) for p in computed_in}
@@ -290,12 +279,5 @@ def test_files_checked_in_this_process_are_not_prepared_for(tmp_path: Path) -> N
     """A run on one file computes only the project-wide values its checks ask for."""
     _PreparingRule.log = tmp_path / "prepared.log"
     (tmp_path / "m.py").write_text("X = 1\n")
-    runner.run(
-        [str(tmp_path)],
-        project_root=str(tmp_path),
-        rules_for=lambda file: ("FL996",),
-        load_rules=lambda codes: (_UnaskedRule,),
-        options={},
-        run_options=RunOptions(jobs=2),
-    )
+    _run(tmp_path, (_UnaskedRule,), jobs=2)
     assert not _PreparingRule.log.exists()

@@ -164,7 +164,8 @@ def _check_file(
             must_parse=must_parse,
         )
 
-    index.track()
+    if run.caches:
+        index.track()  # the queries the cache entry records, with their answers
     try:
         if not (run.fix or run.diff):
             result = FileResult(check(source.text), digest=source.digest)
@@ -188,8 +189,7 @@ def _check_file(
                         result.fixes_applied = 0
     finally:
         queries = index.tracked()
-    if run.caches:  # what the cache entry records
-        result.dependencies = {query: _answer(query, index) for query in queries}
+    result.dependencies = {query: _answer(query, index) for query in queries}
     return result
 
 
@@ -334,7 +334,7 @@ def _map(
     `meanwhile` runs in this process once the workers have their tasks (not at all without
     workers).
     """
-    if jobs <= 1 or len(items) < PARALLEL_THRESHOLD:
+    if not _in_workers(jobs, len(items)):
         _WORKER.clear()
         _WORKER.update(state)
         yield from map(function, items)
@@ -362,6 +362,11 @@ def _map(
                 yield results[position]
                 results[position] = None
                 position += 1
+
+
+def _in_workers(jobs: int, count: int) -> bool:
+    """Whether `count` items are handed to worker processes (`_map`)."""
+    return jobs > 1 and count >= PARALLEL_THRESHOLD
 
 
 def _batches(sizes: list[int], jobs: int) -> list[list[int]]:
@@ -545,7 +550,7 @@ def run(
     fresh: dict[int, FileResult] = {}
     if to_check:
         _complete_index(index, states, cache)
-        if jobs > 1 and len(to_check) >= PARALLEL_THRESHOLD:
+        if _in_workers(jobs, len(to_check)):
             index.load_all()  # once, here: forked workers inherit them
         _prepare(index, to_check, load_rules, jobs)
         # The index lives as long as the run: the cycle collector need not scan it again
@@ -623,7 +628,7 @@ def _prepare(
     left behind (on litellm, 45 MB of call graph and lookups in each worker, on top of the
     largest file's parse), and without each computing them again. Files checked in this
     process ask for the values when they need them: a run on one file may need none."""
-    if not (jobs > 1 and len(to_check) >= PARALLEL_THRESHOLD and _can_fork()):
+    if not (_in_workers(jobs, len(to_check)) and _can_fork()):
         return
     codes = tuple(sorted({code for state in to_check for code in state.codes}))
     rules = [rule for rule in load_rules(codes) if rule.overrides("prepare")]

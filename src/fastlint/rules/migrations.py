@@ -74,8 +74,9 @@ class _KeywordPattern:
 
     def __init__(self, *names: str) -> None:
         self.names = names
-        self._pattern = re.compile(rf"[(,]{_GAP}(?:{'|'.join(names)}){_GAP}=(?!=)")
-        self._suffix = re.compile(rf"(?:{'|'.join(names)}){_GAP}=(?!=)")
+        keyword = rf"(?:{'|'.join(names)}){_GAP}=(?!=)"
+        self._pattern = re.compile(rf"[(,]{_GAP}{keyword}")
+        self._suffix = re.compile(keyword)
 
     def search(self, text: str) -> Optional[re.Match[str]]:
         if not any(name in text for name in self.names) or not self._suffix.search(text):
