@@ -281,3 +281,16 @@ def test_files_checked_in_this_process_are_not_prepared_for(tmp_path: Path) -> N
     (tmp_path / "m.py").write_text("X = 1\n")
     _run(tmp_path, (_UnaskedRule,), jobs=2)
     assert not _PreparingRule.log.exists()
+
+
+def test_without_fork_values_are_prepared_here_for_the_workers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Workers that are not forked get the prepared values with the pickled index."""
+    monkeypatch.setattr(runner, "_can_fork", lambda: False)
+    _PreparingRule.log = tmp_path / "prepared.log"
+    for i in range(PARALLEL_THRESHOLD):
+        (tmp_path / f"m{i}.py").write_text(f"X = {i}\n")
+    result = _run(tmp_path, (_PreparingRule,), jobs=2)
+    assert [int(line) for line in _PreparingRule.log.read_text().split()] == [os.getpid()]
+    assert {f.message for f in result.findings} == {f"prepared in {os.getpid()}"}

@@ -626,14 +626,19 @@ def _prepare(
     are checked in forked workers, in processes of their own, each `prepare` in one (up to
     `jobs` at a time): the workers inherit the values without the memory their computation
     left behind (on litellm, 45 MB of call graph and lookups in each worker, on top of the
-    largest file's parse), and without each computing them again. Files checked in this
-    process ask for the values when they need them: a run on one file may need none."""
-    if not (_in_workers(jobs, len(to_check)) and _can_fork()):
+    largest file's parse), and without each computing them again. Without `fork`, they are
+    computed here and reach the workers with the pickled index. Files checked in this process
+    ask for the values when they need them: a run on one file may need none."""
+    if not _in_workers(jobs, len(to_check)):
         return
     codes = tuple(sorted({code for state in to_check for code in state.codes}))
     rules = [rule for rule in load_rules(codes) if rule.overrides("prepare")]
     # Rules that share their `prepare` (FL101 and FL102) need it once.
     preparers = list({getattr(rule.prepare, "__func__", rule): rule for rule in rules}.values())
+    if not _can_fork():
+        for rule in preparers:
+            rule.prepare(index)
+        return
     if not preparers:
         return
     try:
