@@ -189,9 +189,10 @@ class Rule:
         """Compute the project-wide values (`ProjectIndex.derived`) the rule's screens or
         checks will ask for, before files are checked in several worker processes: the runner
         calls it once, in a short-lived process, and the workers inherit the values, not the
-        memory spent on computing them. Files checked in the runner's own process are not
-        prepared for: the screens and checks must ask `ProjectIndex.derived` with the same
-        computation. The default computes nothing."""
+        memory spent on computing them (where processes cannot be forked, in the runner's
+        process, and the workers receive them with the index). Files checked in the runner's
+        own process are not prepared for: the screens and checks must ask
+        `ProjectIndex.derived` with the same computation. The default computes nothing."""
 
     @classmethod
     def overrides(cls, method: str) -> bool:
